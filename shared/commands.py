@@ -1,0 +1,132 @@
+"""Running a command: load the aggregate, let it decide, append its events, answer.
+
+Every service's handlers go through :class:`CommandRunner`, so optimistic concurrency
+(``If-Match``), idempotency and the one-transaction rule are implemented once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from shared.database import read_transaction
+from shared.domain import Aggregate
+from shared.envelope import EventEnvelope
+from shared.errors import ConcurrencyError, NotFound, StaleIfMatch
+from shared.eventstore import AppendContext, EventStore
+from shared.idempotency import IdempotencyRequest, IdempotencyStore, StoredResponse
+
+A = TypeVar("A", bound=Aggregate[Any])
+
+
+class Repository(Generic[A]):
+    """Loads aggregates of one type from the store (snapshot + newer events)."""
+
+    def __init__(self, store: EventStore, aggregate_type: type[A]) -> None:
+        self.store = store
+        self.aggregate_type = aggregate_type
+
+    def load(self, stream_id: str, tenant: str) -> A:
+        with read_transaction(self.store.engine) as conn:
+            return self.load_in(conn, stream_id, tenant)
+
+    def load_in(self, conn: Connection, stream_id: str, tenant: str) -> A:
+        snapshot = self.store.snapshot(stream_id, conn)
+        if snapshot is not None:
+            if snapshot.tenant != tenant:
+                raise NotFound("no such incident")
+            aggregate = self.aggregate_type.from_snapshot(stream_id, snapshot.state, snapshot.version)
+        else:
+            aggregate = self.aggregate_type(stream_id)
+        tail = self.store.read_stream(stream_id, after_version=aggregate.version, conn=conn)
+        if snapshot is None and (not tail or tail[0].tenant != tenant):
+            raise NotFound("no such incident")
+        aggregate.replay([self.store.to_domain(envelope) for envelope in tail])
+        return aggregate  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    stream_id: str
+    version: int
+    envelopes: list[EventEnvelope]
+    aggregate: Aggregate[Any]
+
+
+@dataclass
+class Command(Generic[A]):
+    """What a handler asks the runner to do."""
+
+    stream_id: str
+    context: AppendContext
+    decide: Callable[[A], None]
+    respond: Callable[[CommandResult], StoredResponse]
+    create: Callable[[], A] | None = None
+    if_match: int | None = None
+    idempotency: IdempotencyRequest | None = None
+    also_write: list[Callable[[Connection], None]] = field(default_factory=list)
+
+
+class CommandRunner(Generic[A]):
+    def __init__(self, repository: Repository[A], idempotency: IdempotencyStore) -> None:
+        self.repository = repository
+        self.store = repository.store
+        self.idempotency = idempotency
+
+    def run(self, command: Command[A]) -> StoredResponse:
+        if command.idempotency is not None:
+            previous = self.idempotency.lookup(command.idempotency)
+            if previous is not None:
+                return previous
+        aggregate = self._aggregate(command)
+        if command.if_match is not None and command.if_match != aggregate.version:
+            raise StaleIfMatch(
+                f"If-Match is {command.if_match} but the incident is at version {aggregate.version}",
+                current_version=aggregate.version,
+            )
+        expected_version = aggregate.version
+        command.decide(aggregate)
+        try:
+            return self._commit(command, aggregate, expected_version)
+        except IntegrityError:
+            # A concurrent request with the same Idempotency-Key committed first.
+            if command.idempotency is not None:
+                previous = self.idempotency.lookup(command.idempotency)
+                if previous is not None:
+                    return previous
+            raise
+        except ConcurrencyError as error:
+            if command.if_match is not None:
+                raise StaleIfMatch(error.detail, **error.extensions) from error
+            raise
+
+    def _aggregate(self, command: Command[A]) -> A:
+        if command.create is not None:
+            return command.create()
+        return self.repository.load(command.stream_id, command.context.tenant)
+
+    def _commit(self, command: Command[A], aggregate: A, expected_version: int) -> StoredResponse:
+        with self.store.transaction() as conn:
+            envelopes: list[EventEnvelope] = []
+            if aggregate.changes:
+                envelopes = self.store.append(
+                    conn,
+                    command.stream_id,
+                    expected_version,
+                    aggregate.changes,
+                    command.context,
+                    state_after=aggregate.snapshot,
+                )
+            for write in command.also_write:
+                write(conn)
+            version = expected_version + len(envelopes)
+            response = command.respond(CommandResult(command.stream_id, version, envelopes, aggregate))
+            if command.idempotency is not None:
+                self.idempotency.remember(conn, command.idempotency, response)
+        aggregate.version = version
+        aggregate.changes = []
+        return response

@@ -1,0 +1,162 @@
+"""CloudEvents 1.0 envelope with Remedium's extensions and the per-stream SHA-256 hash chain.
+
+On Kafka the envelope travels in the binary content mode: attributes as ``ce_*`` headers, the
+payload as the JSON body, the incident id as the key (so one incident stays in one partition).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Any
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+GENESIS_HASH = "0" * 64
+
+# Attributes and extensions carried as ce_* headers, in a fixed order.
+_HEADER_ATTRIBUTES = (
+    "id",
+    "source",
+    "type",
+    "subject",
+    "time",
+    "tenant",
+    "streamid",
+    "streamversion",
+    "actor",
+    "correlationid",
+    "causationid",
+    "hash",
+    "prevhash",
+)
+
+
+def canonical_json(value: Any) -> bytes:
+    """Stable JSON bytes: sorted keys, no spaces, UTF-8. Used for hashing and on the wire."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class EventEnvelope:
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    tenant: str
+    streamid: str
+    streamversion: int
+    actor: str
+    correlationid: str
+    causationid: str
+    data: dict[str, Any]
+    prevhash: str = GENESIS_HASH
+    hash: str = ""
+    datacontenttype: str = CONTENT_TYPE
+    specversion: str = SPEC_VERSION
+
+    # --- hash chain ---------------------------------------------------------------------
+    def chain_material(self) -> bytes:
+        """Everything that must not change without breaking the chain."""
+        return canonical_json(
+            {
+                "id": self.id,
+                "type": self.type,
+                "source": self.source,
+                "subject": self.subject,
+                "time": self.time_iso,
+                "tenant": self.tenant,
+                "streamid": self.streamid,
+                "streamversion": self.streamversion,
+                "actor": self.actor,
+                "data": self.data,
+                "prevhash": self.prevhash,
+            }
+        )
+
+    def computed_hash(self) -> str:
+        return hashlib.sha256(self.chain_material()).hexdigest()
+
+    def sealed(self, prevhash: str) -> EventEnvelope:
+        """This envelope linked to its predecessor, with its own hash filled in."""
+        linked = replace(self, prevhash=prevhash, hash="")
+        return replace(linked, hash=linked.computed_hash())
+
+    # --- representations -----------------------------------------------------------------
+    @property
+    def time_iso(self) -> str:
+        return self.time.isoformat().replace("+00:00", "Z")
+
+    def attributes(self) -> dict[str, Any]:
+        """CloudEvents attributes (without data), time as RFC 3339 text."""
+        values = asdict(self)
+        values.pop("data")
+        values["time"] = self.time_iso
+        return values
+
+    def to_structured(self) -> dict[str, Any]:
+        """CloudEvents JSON structured format (used by HTTP exports and the evidence pack)."""
+        return {**self.attributes(), "data": self.data}
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        headers = [("ce_specversion", SPEC_VERSION.encode()), ("content-type", CONTENT_TYPE.encode())]
+        values = self.attributes()
+        headers.extend((f"ce_{name}", str(values[name]).encode()) for name in _HEADER_ATTRIBUTES)
+        return headers
+
+    def kafka_value(self) -> bytes:
+        return canonical_json(self.data)
+
+    @classmethod
+    def from_kafka(cls, headers: list[tuple[str, bytes]], value: bytes) -> EventEnvelope:
+        attrs = {k[3:]: v.decode() for k, v in headers if k.startswith("ce_")}
+        return cls.from_attributes(attrs, json.loads(value))
+
+    @classmethod
+    def from_structured(cls, document: dict[str, Any]) -> EventEnvelope:
+        attrs = {k: v for k, v in document.items() if k != "data"}
+        return cls.from_attributes(attrs, document["data"])
+
+    @classmethod
+    def from_attributes(cls, attrs: dict[str, Any], data: dict[str, Any]) -> EventEnvelope:
+        return cls(
+            id=attrs["id"],
+            source=attrs["source"],
+            type=attrs["type"],
+            subject=attrs["subject"],
+            time=datetime.fromisoformat(str(attrs["time"]).replace("Z", "+00:00")),
+            tenant=attrs["tenant"],
+            streamid=attrs["streamid"],
+            streamversion=int(attrs["streamversion"]),
+            actor=attrs["actor"],
+            correlationid=attrs["correlationid"],
+            causationid=attrs["causationid"],
+            data=data,
+            prevhash=attrs.get("prevhash", GENESIS_HASH),
+            hash=attrs.get("hash", ""),
+        )
+
+
+def verify_chain(envelopes: list[EventEnvelope]) -> list[str]:
+    """Problems found in one stream's chain, in order; empty when the chain is intact.
+
+    Detects altered events (hash mismatch), deleted or reordered events (version gaps or a
+    ``prevhash`` that does not point at the previous event's hash).
+    """
+    problems: list[str] = []
+    previous_hash = GENESIS_HASH
+    expected_version = 1
+    for envelope in envelopes:
+        where = f"stream {envelope.streamid} version {envelope.streamversion}"
+        if envelope.streamversion != expected_version:
+            problems.append(f"{where}: expected version {expected_version} (missing or reordered)")
+        if envelope.prevhash != previous_hash:
+            problems.append(f"{where}: prevhash does not match the previous event's hash")
+        if envelope.computed_hash() != envelope.hash:
+            problems.append(f"{where}: content does not match its hash (altered)")
+        previous_hash = envelope.hash
+        expected_version = envelope.streamversion + 1
+    return problems

@@ -1,0 +1,276 @@
+"""Projector: consumes topics and applies each event to a read model exactly once.
+
+For every polled batch, the projection's changes and its checkpoint (topic, partition, next
+offset) are written in one database transaction, and each event id is remembered so a
+republished duplicate is skipped. On (re)assignment the consumer seeks to the stored checkpoint,
+so Kafka's own committed offsets are only a convenience.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+
+from shared.database import read_transaction, write_transaction
+from shared.envelope import EventEnvelope
+from shared.kafka import ensure_topics, make_consumer
+from shared.metrics import EVENTS_PROJECTED
+from shared.tables import processed_events, projection_checkpoints
+
+log = logging.getLogger(__name__)
+
+
+class Projection(Protocol):
+    """A read model fed by events. ``apply`` runs inside the projector's transaction."""
+
+    name: str
+    topics: list[str]
+    tables: list[Table]
+
+    def apply(self, conn: Connection, event: EventEnvelope) -> None: ...
+
+
+@dataclass
+class Message:
+    topic: str
+    partition: int
+    offset: int
+    envelope: EventEnvelope
+
+
+class _SeekToCheckpoints(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, projector: Projector) -> None:
+        self.projector = projector
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.projector.seek_to_checkpoints(list(assigned))
+
+
+class Projector:
+    def __init__(
+        self,
+        engine: Engine,
+        projection: Projection,
+        *,
+        bootstrap: str,
+        service: str,
+        partitions: int = 3,
+        max_poll_interval_ms: int = 300_000,
+        consumer_factory: Callable[..., KafkaConsumer] = make_consumer,
+    ) -> None:
+        self.engine = engine
+        self.projection = projection
+        self.bootstrap = bootstrap
+        self.service = service
+        self.partitions = partitions
+        self.max_poll_interval_ms = max_poll_interval_ms
+        self._consumer_factory = consumer_factory
+        self._consumer: KafkaConsumer | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    @property
+    def group_id(self) -> str:
+        return f"remedium.{self.service}.{self.projection.name}"
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name=f"projector-{self.group_id}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                consumer = self._subscribed_consumer()
+                while not self._stop.is_set():
+                    self.poll_once(consumer, timeout_ms=500)
+            except Exception as error:  # broker gone or DB hiccup: reconnect after a pause
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.warning("projector %s failed, retrying: %s", self.group_id, self.last_error)
+                self._close_consumer()
+                self._stop.wait(1.0)
+        self._close_consumer()
+
+    def _subscribed_consumer(self) -> KafkaConsumer:
+        ensure_topics(self.bootstrap, self.projection.topics, self.partitions)
+        consumer = self._consumer_factory(
+            self.bootstrap,
+            self.group_id,
+            max_poll_interval_ms=self.max_poll_interval_ms,
+            rebalance_timeout_ms=self.max_poll_interval_ms,
+        )
+        consumer.subscribe(self.projection.topics, listener=_SeekToCheckpoints(self))
+        self._consumer = consumer
+        return consumer
+
+    def _close_consumer(self) -> None:
+        if self._consumer is not None:
+            try:
+                self._consumer.close(autocommit=False)
+            except Exception:
+                log.debug("closing consumer failed", exc_info=True)
+            self._consumer = None
+
+    # --- consuming ---------------------------------------------------------------------
+    def poll_once(self, consumer: KafkaConsumer, timeout_ms: int = 500) -> int:
+        """Poll one batch and apply it; return how many events were newly applied."""
+        records = consumer.poll(timeout_ms=timeout_ms)
+        messages = _messages(records)
+        if not messages:
+            return 0
+        applied = self.apply_batch(messages)
+        consumer.commit()
+        return applied
+
+    def apply_batch(self, messages: list[Message]) -> int:
+        with write_transaction(self.engine) as conn:
+            checkpoints = self._checkpoints(conn)
+            applied = 0
+            for message in messages:
+                key = (message.topic, message.partition)
+                if message.offset < checkpoints.get(key, 0):
+                    continue
+                if self._first_time(conn, message.envelope.id):
+                    self.projection.apply(conn, message.envelope)
+                    applied += 1
+                checkpoints[key] = message.offset + 1
+            self._save_checkpoints(conn, checkpoints)
+        EVENTS_PROJECTED.labels(self.service, self.projection.name).inc(applied)
+        return applied
+
+    def _first_time(self, conn: Connection, event_id: str) -> bool:
+        seen = conn.execute(
+            select(processed_events.c.event_id).where(
+                processed_events.c.projection == self.projection.name,
+                processed_events.c.event_id == event_id,
+            )
+        ).first()
+        if seen is not None:
+            return False
+        conn.execute(insert(processed_events).values(projection=self.projection.name, event_id=event_id))
+        return True
+
+    # --- checkpoints -------------------------------------------------------------------
+    def _checkpoints(self, conn: Connection) -> dict[tuple[str, int], int]:
+        rows = conn.execute(
+            select(projection_checkpoints).where(
+                projection_checkpoints.c.projection == self.projection.name
+            )
+        )
+        return {(row.topic, row.partition): row.next_offset for row in rows}
+
+    def _save_checkpoints(self, conn: Connection, checkpoints: dict[tuple[str, int], int]) -> None:
+        stored = self._checkpoints(conn)
+        for (topic, partition), next_offset in checkpoints.items():
+            if stored.get((topic, partition)) == next_offset:
+                continue
+            where = (
+                (projection_checkpoints.c.projection == self.projection.name)
+                & (projection_checkpoints.c.topic == topic)
+                & (projection_checkpoints.c.partition == partition)
+            )
+            if (topic, partition) in stored:
+                conn.execute(update(projection_checkpoints).where(where).values(next_offset=next_offset))
+            else:
+                conn.execute(
+                    insert(projection_checkpoints).values(
+                        projection=self.projection.name,
+                        topic=topic,
+                        partition=partition,
+                        next_offset=next_offset,
+                    )
+                )
+
+    def seek_to_checkpoints(self, partitions: Iterable[TopicPartition]) -> None:
+        if self._consumer is None:
+            return
+        with read_transaction(self.engine) as conn:
+            checkpoints = self._checkpoints(conn)
+        for tp in partitions:
+            offset = checkpoints.get((tp.topic, tp.partition))
+            if offset is None:
+                self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, offset)
+
+    def lag(self) -> dict[str, int]:
+        """Events on the broker not yet applied, per ``topic:partition``."""
+        consumer = self._consumer_factory(self.bootstrap, None)
+        try:
+            partitions = [
+                TopicPartition(topic, p)
+                for topic in self.projection.topics
+                for p in (consumer.partitions_for_topic(topic) or [])
+            ]
+            ends = consumer.end_offsets(partitions)
+        finally:
+            consumer.close()
+        with read_transaction(self.engine) as conn:
+            checkpoints = self._checkpoints(conn)
+        return {
+            f"{tp.topic}:{tp.partition}": ends[tp] - checkpoints.get((tp.topic, tp.partition), 0)
+            for tp in partitions
+        }
+
+    # --- rebuild -----------------------------------------------------------------------
+    def reset(self) -> None:
+        """Empty the read model and forget every checkpoint and processed event id."""
+        with write_transaction(self.engine) as conn:
+            for table in reversed(self.projection.tables):
+                conn.execute(delete(table))
+            for table in (projection_checkpoints, processed_events):
+                conn.execute(delete(table).where(table.c.projection == self.projection.name))
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Reset, then replay every partition from offset 0 up to its current end.
+
+        Uses manual partition assignment (no group join), so it is quick and does not disturb
+        a running projector's group; stop the live projector first."""
+        self.reset()
+        consumer = self._consumer_factory(self.bootstrap, None)
+        try:
+            partitions = [
+                TopicPartition(topic, p)
+                for topic in self.projection.topics
+                for p in (consumer.partitions_for_topic(topic) or [])
+            ]
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            ends = consumer.end_offsets(partitions)
+            total = sum(ends.values())
+            done = 0
+            applied = 0
+            while any(consumer.position(tp) < ends[tp] for tp in partitions):
+                records = consumer.poll(timeout_ms=1000)
+                messages = _messages(records)
+                if messages:
+                    applied += self.apply_batch(messages)
+                    done += len(messages)
+                    if progress is not None:
+                        progress(done, total)
+            return applied
+        finally:
+            consumer.close()
+
+
+def _messages(records: dict[Any, list[Any]]) -> list[Message]:
+    return [
+        Message(r.topic, r.partition, r.offset, EventEnvelope.from_kafka(r.headers, r.value))
+        for batch in records.values()
+        for r in batch
+    ]

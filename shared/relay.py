@@ -1,0 +1,196 @@
+"""Outbox relay: publishes committed events to Kafka in global order and forgets what the broker
+acknowledged.
+
+Each round reads the oldest outbox rows, sends them (key = incident id, CloudEvents binary
+headers), waits for the acknowledgements and deletes only the acknowledged prefix. On any failure
+it drops its producer (discarding anything still queued), backs off and starts again from the
+oldest unacknowledged row: events can be published twice (consumers de-duplicate by event id)
+but a stream's events are never skipped or overtaken.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+from sqlalchemy import Engine, delete, func, select
+
+from shared.database import read_transaction, write_transaction
+from shared.envelope import EventEnvelope
+from shared.eventstore import envelope_from_row
+from shared.kafka import broker_reachable, ensure_topics
+from shared.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, RELAY_FAILURES
+from shared.tables import events, outbox
+
+log = logging.getLogger(__name__)
+
+ProducerFactory = Callable[[], KafkaProducer]
+BROKER_CHECK_INTERVAL_S = 2.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        service: str,
+        topic: str,
+        bootstrap: str,
+        producer_factory: ProducerFactory,
+        partitions: int = 3,
+        batch_size: int = 500,
+        poll_interval_s: float = 0.5,
+        ack_timeout_s: float = 15.0,
+    ) -> None:
+        self.engine = engine
+        self.service = service
+        self.topic = topic
+        self.bootstrap = bootstrap
+        self.partitions = partitions
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.ack_timeout_s = ack_timeout_s
+        self._producer_factory = producer_factory
+        self._producer: KafkaProducer | None = None
+        self._topic_ready = False
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+        self.broker_ok = False
+        self._next_check = 0.0
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name=f"relay-{self.service}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        self._drop_producer()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        backoff = self.poll_interval_s
+        while not self._stop.is_set():
+            try:
+                published = self.publish_batch()
+                backoff = self.poll_interval_s
+                if published == self.batch_size:
+                    continue  # more waiting: no pause
+            except Exception as error:  # any failure: back off and retry from the outbox
+                self._record_failure(error)
+                backoff = min(backoff * 2, 5.0)
+            self._wake.wait(backoff)
+            self._wake.clear()
+
+    # --- one round ---------------------------------------------------------------------
+    def publish_batch(self) -> int:
+        """Publish up to ``batch_size`` pending events; return how many were acknowledged."""
+        pending = self._pending()
+        OUTBOX_PENDING.labels(self.service).set(self.pending_count() if pending else 0)
+        if not pending:
+            self._check_broker()
+            return 0
+        producer = self._ensure_producer()
+        futures = [
+            producer.send(
+                self.topic,
+                key=envelope.streamid.encode(),
+                value=envelope.kafka_value(),
+                headers=envelope.kafka_headers(),
+            )
+            for _, envelope in pending
+        ]
+        producer.flush(timeout=self.ack_timeout_s)
+        acknowledged = _acknowledged_prefix(futures)
+        if acknowledged:
+            self._forget([position for position, _ in pending[:acknowledged]])
+            EVENTS_PUBLISHED.labels(self.service).inc(acknowledged)
+        if acknowledged < len(pending):
+            raise KafkaError(f"broker acknowledged {acknowledged} of {len(pending)} events")
+        self.broker_ok = True
+        self.last_error = None
+        return acknowledged
+
+    def publish_all(self, timeout_s: float = 30.0) -> int:
+        """Publish until the outbox is empty (used by tests and the CLI)."""
+        deadline = time.monotonic() + timeout_s
+        total = 0
+        while time.monotonic() < deadline:
+            published = self.publish_batch()
+            total += published
+            if published == 0:
+                return total
+        raise TimeoutError("outbox not drained in time")
+
+    def pending_count(self) -> int:
+        with read_transaction(self.engine) as conn:
+            return int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
+
+    def _pending(self) -> list[tuple[int, EventEnvelope]]:
+        query = (
+            select(events)
+            .join(outbox, outbox.c.position == events.c.position)
+            .order_by(events.c.position)
+            .limit(self.batch_size)
+        )
+        with read_transaction(self.engine) as conn:
+            return [(row.position, envelope_from_row(row)) for row in conn.execute(query)]
+
+    def _forget(self, positions: list[int]) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(outbox).where(outbox.c.position.in_(positions)))
+
+    def _check_broker(self) -> None:
+        """While idle, look at the broker every few seconds so /readyz tells the truth."""
+        if time.monotonic() < self._next_check:
+            return
+        self._next_check = time.monotonic() + BROKER_CHECK_INTERVAL_S
+        if not broker_reachable(self.bootstrap):
+            raise ConnectionError(f"no broker answers at {self.bootstrap}")
+        self._ensure_producer()
+        self.broker_ok = True
+        self.last_error = None
+
+    def _ensure_producer(self) -> KafkaProducer:
+        if not self._topic_ready:
+            ensure_topics(self.bootstrap, [self.topic], self.partitions)
+            self._topic_ready = True
+        if self._producer is None:
+            self._producer = self._producer_factory()
+        return self._producer
+
+    def _drop_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=0)
+            except Exception:  # closing a broken producer may fail; it is discarded anyway
+                log.debug("closing producer failed", exc_info=True)
+            self._producer = None
+
+    def _record_failure(self, error: Exception) -> None:
+        self.broker_ok = False
+        self.last_error = f"{type(error).__name__}: {error}"
+        RELAY_FAILURES.labels(self.service).inc()
+        log.warning("relay %s: publishing failed, will retry: %s", self.service, self.last_error)
+        self._drop_producer()
+        self._next_check = 0.0
+
+
+def _acknowledged_prefix(futures: list[Any]) -> int:
+    """How many futures, from the first, completed successfully."""
+    for index, future in enumerate(futures):
+        if not future.is_done or future.failed():
+            return index
+    return len(futures)
