@@ -112,7 +112,6 @@ class Projector:
             self.bootstrap,
             self.group_id,
             max_poll_interval_ms=self.max_poll_interval_ms,
-            rebalance_timeout_ms=self.max_poll_interval_ms,
         )
         consumer.subscribe(self.projection.topics, listener=_SeekToCheckpoints(self))
         self._consumer = consumer
@@ -208,22 +207,25 @@ class Projector:
             else:
                 self._consumer.seek(tp, offset)
 
+    def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
+        return [
+            TopicPartition(topic, p)
+            for topic in self.projection.topics
+            for p in sorted(consumer.partitions_for_topic(topic) or [])
+        ]
+
     def lag(self) -> dict[str, int]:
         """Events on the broker not yet applied, per ``topic:partition``."""
         consumer = self._consumer_factory(self.bootstrap, None)
         try:
-            partitions = [
-                TopicPartition(topic, p)
-                for topic in self.projection.topics
-                for p in (consumer.partitions_for_topic(topic) or [])
-            ]
+            partitions = self._partitions(consumer)
             ends = consumer.end_offsets(partitions)
         finally:
             consumer.close()
         with read_transaction(self.engine) as conn:
             checkpoints = self._checkpoints(conn)
         return {
-            f"{tp.topic}:{tp.partition}": ends[tp] - checkpoints.get((tp.topic, tp.partition), 0)
+            f"{tp.topic}:{tp.partition}": max(0, ends[tp] - checkpoints.get((tp.topic, tp.partition), 0))
             for tp in partitions
         }
 
@@ -244,26 +246,24 @@ class Projector:
         self.reset()
         consumer = self._consumer_factory(self.bootstrap, None)
         try:
-            partitions = [
-                TopicPartition(topic, p)
-                for topic in self.projection.topics
-                for p in (consumer.partitions_for_topic(topic) or [])
-            ]
+            partitions = self._partitions(consumer)
             consumer.assign(partitions)
             consumer.seek_to_beginning(*partitions)
             ends = consumer.end_offsets(partitions)
             total = sum(ends.values())
             done = 0
             applied = 0
-            while any(consumer.position(tp) < ends[tp] for tp in partitions):
-                records = consumer.poll(timeout_ms=1000)
-                messages = _messages(records)
+            while True:
+                messages = _messages(consumer.poll(timeout_ms=1000))
                 if messages:
                     applied += self.apply_batch(messages)
                     done += len(messages)
                     if progress is not None:
-                        progress(done, total)
-            return applied
+                        progress(done, max(total, done))
+                elif all(consumer.position(tp) >= ends[tp] for tp in partitions):
+                    # Tansu reports the end as one past the last *batch's* first offset, so
+                    # the end offsets alone may stop short: stop on an empty poll past them.
+                    return applied
         finally:
             consumer.close()
 

@@ -122,7 +122,7 @@ class EvidenceType(StrEnum):
 
 
 class SourceReliability(StrEnum):
-    """Admiralty grading of the source: A completely reliable ... E unreliable, F cannot be judged."""
+    """Admiralty grading: A completely reliable ... E unreliable, F reliability cannot be judged."""
 
     A = "A"
     B = "B"

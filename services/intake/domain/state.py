@@ -105,7 +105,9 @@ class IncidentState(BaseModel):
 
     @property
     def strongest_link(self) -> LinkConfidence | None:
-        return max((link.link_confidence for link in self.links), key=lambda c: c.rank, default=None)
+        return max(
+            (link.link_confidence for link in self.links), key=lambda c: c.rank, default=None
+        )
 
     def has_link_at_least(self, confidence: LinkConfidence) -> bool:
         strongest = self.strongest_link

@@ -1,0 +1,62 @@
+"""Pure domain of intake (Steps 0-2): commands, events, the Incident aggregate and its guards."""
+
+from .commands import (
+    ApproveResponseDetermination,
+    AssessInvolvement,
+    AssessLeverage,
+    AssessSeverity,
+    AssignCaseManager,
+    AssignVerifier,
+    AttachEvidence,
+    DetermineResponse,
+    FlagImmediateDanger,
+    LinkDuplicate,
+    PutOnHold,
+    RecordDuplicateCheck,
+    RecordFinding,
+    RecordSourcingDecision,
+    RecordSupplyChainLink,
+    ReferToAuthorities,
+    ReporterDetails,
+    Resume,
+    StartVerification,
+    SubmitAllegation,
+    TakeImmediateProtectionAction,
+    TriageAllegation,
+)
+from .events import IncidentEvent, registry
+from .guards import Guard, allowed_next_steps
+from .incident import Incident, evidence_id_for
+from .state import IncidentState
+
+__all__ = [
+    "ApproveResponseDetermination",
+    "AssessInvolvement",
+    "AssessLeverage",
+    "AssessSeverity",
+    "AssignCaseManager",
+    "AssignVerifier",
+    "AttachEvidence",
+    "DetermineResponse",
+    "FlagImmediateDanger",
+    "Guard",
+    "Incident",
+    "IncidentEvent",
+    "IncidentState",
+    "LinkDuplicate",
+    "PutOnHold",
+    "RecordDuplicateCheck",
+    "RecordFinding",
+    "RecordSourcingDecision",
+    "RecordSupplyChainLink",
+    "ReferToAuthorities",
+    "ReporterDetails",
+    "Resume",
+    "StartVerification",
+    "SubmitAllegation",
+    "TakeImmediateProtectionAction",
+    "TriageAllegation",
+    "allowed_next_steps",
+    "evidence_id_for",
+    "registry",
+]
