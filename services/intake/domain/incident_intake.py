@@ -61,6 +61,7 @@ class IntakeSteps(IncidentBase):
         if received_at > ctx.now:
             raise InvalidCommand("received_at lies in the future.", code="received-in-future")
         incident = cls(str(incident_id))
+        # One allegation per incident today; derived from the incident so a retry cannot fork it.
         header = incident._header(ctx)
         incident.record(
             AllegationReceived(
