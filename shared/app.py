@@ -65,7 +65,9 @@ class ServiceDefinition:
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
 
 
-def build_runtime(definition: ServiceDefinition, settings: Settings, *, migrate: bool = True) -> ServiceRuntime:
+def build_runtime(
+    definition: ServiceDefinition, settings: Settings, *, migrate: bool = True
+) -> ServiceRuntime:
     url = settings.database_url(definition.name)
     auth_url = settings.auth_url()
     if migrate:
@@ -90,7 +92,9 @@ def build_runtime(definition: ServiceDefinition, settings: Settings, *, migrate:
             service=definition.name,
             topic=runtime.topic,
             bootstrap=settings.kafka_bootstrap,
-            producer_factory=lambda: make_producer(settings.kafka_bootstrap, settings.kafka_request_timeout_ms),
+            producer_factory=lambda: make_producer(
+                settings.kafka_bootstrap, settings.kafka_request_timeout_ms
+            ),
             partitions=settings.kafka_partitions,
             batch_size=settings.relay_batch_size,
             poll_interval_s=settings.relay_poll_interval_s,

@@ -14,7 +14,18 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, String, Table, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
 
 from shared.database import read_transaction, write_transaction
 from shared.domain import Actor
@@ -64,7 +75,9 @@ class ApiKeys:
         """Create a key and return it; the full key is never stored and cannot be shown again."""
         unknown = set(roles) - ROLES
         if unknown or not roles:
-            raise InvalidCommand(f"unknown or missing roles: {sorted(unknown)}; known: {sorted(ROLES)}")
+            raise InvalidCommand(
+                f"unknown or missing roles: {sorted(unknown)}; known: {sorted(ROLES)}"
+            )
         key_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
         with write_transaction(self.engine) as conn:
@@ -83,7 +96,9 @@ class ApiKeys:
     def revoke(self, key_id: str) -> None:
         with write_transaction(self.engine) as conn:
             conn.execute(
-                update(api_keys).where(api_keys.c.key_id == key_id).values(revoked_at=datetime.now(UTC))
+                update(api_keys)
+                .where(api_keys.c.key_id == key_id)
+                .values(revoked_at=datetime.now(UTC))
             )
         with self._lock:
             self._cache.clear()
@@ -98,7 +113,11 @@ class ApiKeys:
             raise Unauthorized("the API key is malformed")
         with read_transaction(self.engine) as conn:
             row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()
-        if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, _hash(secret)):
+        if (
+            row is None
+            or row.revoked_at is not None
+            or not hmac.compare_digest(row.secret_hash, _hash(secret))
+        ):
             raise Unauthorized("the API key is unknown or revoked")
         actor = Actor(subject=f"{row.subject}", tenant=row.tenant, roles=frozenset(row.roles))
         with self._lock:

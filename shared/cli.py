@@ -73,7 +73,11 @@ def verify(services: Annotated[list[str] | None, typer.Argument()] = None) -> No
     settings = get_settings()
     broken = 0
     for service in _services(services):
-        store = EventStore(make_engine(settings.database_url(service)), _definition(service).registry, service=service)
+        store = EventStore(
+            make_engine(settings.database_url(service)),
+            _definition(service).registry,
+            service=service,
+        )
         streams = store.stream_ids()
         for stream in streams:
             for problem in verify_chain(store.read_stream(stream)):
@@ -97,7 +101,10 @@ def outbox() -> None:
     for service in SERVICES:
         engine = make_engine(settings.database_url(service))
         with engine.connect() as conn:
-            table.add_row(service, str(conn.execute(select(func.count()).select_from(outbox_table)).scalar_one()))
+            table.add_row(
+                service,
+                str(conn.execute(select(func.count()).select_from(outbox_table)).scalar_one()),
+            )
     console.print(table)
 
 
@@ -124,8 +131,12 @@ def run(
             console.print(
                 f"{service}: http://127.0.0.1:{service_port}  (docs: http://127.0.0.1:{service_port}/docs)"
             )
-        console.print("create a key: [bold].venv/bin/remedium create-key --tenant acme --roles admin[/]")
-        console.print("Ctrl-C stops everything; data stays in", str(Path(settings.data_dir).resolve()))
+        console.print(
+            "create a key: [bold].venv/bin/remedium create-key --tenant acme --roles admin[/]"
+        )
+        console.print(
+            "Ctrl-C stops everything; data stays in", str(Path(settings.data_dir).resolve())
+        )
         _wait_for_any_exit(processes)
     except KeyboardInterrupt:
         console.print("stopping…")
@@ -144,8 +155,17 @@ def run(
 
 def _start_service(service: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [
-        sys.executable, "-m", "uvicorn", f"{SERVICES[service]}:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"{SERVICES[service]}:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
     ]
     return subprocess.Popen(command, env=env)
 

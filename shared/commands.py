@@ -39,7 +39,9 @@ class Repository(Generic[A]):
         if snapshot is not None:
             if snapshot.tenant != tenant:
                 raise NotFound("no such incident")
-            aggregate = self.aggregate_type.from_snapshot(stream_id, snapshot.state, snapshot.version)
+            aggregate = self.aggregate_type.from_snapshot(
+                stream_id, snapshot.state, snapshot.version
+            )
         else:
             aggregate = self.aggregate_type(stream_id)
         tail = self.store.read_stream(stream_id, after_version=aggregate.version, conn=conn)
@@ -85,7 +87,7 @@ class CommandRunner(Generic[A]):
         aggregate = self._aggregate(command)
         if command.if_match is not None and command.if_match != aggregate.version:
             raise StaleIfMatch(
-                f"If-Match is {command.if_match} but the incident is at version {aggregate.version}",
+                f"If-Match is {command.if_match} but the stream is at version {aggregate.version}",
                 current_version=aggregate.version,
             )
         expected_version = aggregate.version
@@ -124,7 +126,9 @@ class CommandRunner(Generic[A]):
             for write in command.also_write:
                 write(conn)
             version = expected_version + len(envelopes)
-            response = command.respond(CommandResult(command.stream_id, version, envelopes, aggregate))
+            response = command.respond(
+                CommandResult(command.stream_id, version, envelopes, aggregate)
+            )
             if command.idempotency is not None:
                 self.idempotency.remember(conn, command.idempotency, response)
         aggregate.version = version

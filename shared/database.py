@@ -1,4 +1,4 @@
-"""Engines for SQLite (embedded default) and PostgreSQL (production), tuned once for all services."""
+"""Engines for SQLite (embedded default) and PostgreSQL (production), tuned once for all."""
 
 from __future__ import annotations
 

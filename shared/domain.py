@@ -140,7 +140,8 @@ class Aggregate(Generic[S]):
 
     @classmethod
     def from_snapshot(cls, stream_id: str, data: dict[str, Any], version: int) -> Aggregate[Any]:
-        return cls(stream_id, cls.state_type.model_validate(data), version)
+        state: Any = cls.state_type.model_validate(data)
+        return cls(stream_id, state, version)
 
 
 def require(condition: bool, code: str, detail: str) -> None:

@@ -102,7 +102,10 @@ class EventEnvelope:
         return {**self.attributes(), "data": self.data}
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
-        headers = [("ce_specversion", SPEC_VERSION.encode()), ("content-type", CONTENT_TYPE.encode())]
+        headers = [
+            ("ce_specversion", SPEC_VERSION.encode()),
+            ("content-type", CONTENT_TYPE.encode()),
+        ]
         values = self.attributes()
         headers.extend((f"ce_{name}", str(values[name]).encode()) for name in _HEADER_ATTRIBUTES)
         return headers

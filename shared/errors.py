@@ -1,4 +1,4 @@
-"""Errors that cross layers: raised by domain and handlers, turned into RFC 9457 problems by the API.
+"""Errors that cross layers: raised by domain and handlers, answered as RFC 9457 problems.
 
 Plain Python on purpose, so the domain can raise them without importing any framework.
 """

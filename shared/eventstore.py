@@ -146,9 +146,13 @@ class EventStore:
     def _insert(self, conn: Connection, envelopes: list[EventEnvelope]) -> None:
         rows = [_row(envelope) for envelope in envelopes]
         try:
-            positions = conn.execute(
-                insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
-            ).scalars().all()
+            positions = (
+                conn.execute(
+                    insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
+                )
+                .scalars()
+                .all()
+            )
         except IntegrityError as error:
             raise ConcurrencyError("another write to this stream won the race") from error
         conn.execute(insert(outbox), [{"position": position} for position in positions])
@@ -179,7 +183,9 @@ class EventStore:
         with read_transaction(self.engine) as own:
             return [envelope_from_row(row) for row in own.execute(query)]
 
-    def read_all(self, *, after_position: int = 0, limit: int = 1000) -> list[tuple[int, EventEnvelope]]:
+    def read_all(
+        self, *, after_position: int = 0, limit: int = 1000
+    ) -> list[tuple[int, EventEnvelope]]:
         query = (
             select(events)
             .where(events.c.position > after_position)
@@ -255,4 +261,3 @@ def envelope_from_row(row: Any) -> EventEnvelope:
         },
         row.payload,
     )
-

@@ -61,7 +61,9 @@ async def idempotency_request(
     key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> IdempotencyRequest | None:
     body = await request.body()
-    return IdempotencyRequest.from_request(actor.tenant, key, request.method, request.url.path, body)
+    return IdempotencyRequest.from_request(
+        actor.tenant, key, request.method, request.url.path, body
+    )
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,9 @@ def request_context(actor: Actor, correlation_id: str | None) -> RequestContext:
     return RequestContext(actor, datetime.now(UTC), correlation_id or str(uuid.uuid4()))
 
 
-def correlation_id(value: str | None = Header(default=None, alias="X-Correlation-ID")) -> str | None:
+def correlation_id(
+    value: str | None = Header(default=None, alias="X-Correlation-ID"),
+) -> str | None:
     if value is not None and not 1 <= len(value) <= 100:
         raise InvalidCommand("X-Correlation-ID must be 1 to 100 characters")
     return value
@@ -177,4 +181,3 @@ class MetricsMiddleware:
             REQUESTS.labels(self.service, scope["method"], route, str(status["code"])).observe(
                 time.perf_counter() - started
             )
-

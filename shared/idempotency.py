@@ -35,7 +35,9 @@ class IdempotencyRequest:
     fingerprint: str
 
     @classmethod
-    def from_request(cls, tenant: str, key: str | None, method: str, path: str, body: bytes) -> IdempotencyRequest | None:
+    def from_request(
+        cls, tenant: str, key: str | None, method: str, path: str, body: bytes
+    ) -> IdempotencyRequest | None:
         if key is None:
             return None
         if not 1 <= len(key) <= MAX_KEY_LENGTH:
@@ -52,7 +54,9 @@ class IdempotencyStore:
         self.engine = engine
         self.ttl = ttl
 
-    def lookup(self, request: IdempotencyRequest, conn: Connection | None = None) -> StoredResponse | None:
+    def lookup(
+        self, request: IdempotencyRequest, conn: Connection | None = None
+    ) -> StoredResponse | None:
         query = select(idempotency_keys).where(
             idempotency_keys.c.tenant == request.tenant, idempotency_keys.c.key == request.key
         )
@@ -69,7 +73,9 @@ class IdempotencyStore:
             )
         return StoredResponse(row.status_code, row.body, dict(row.headers))
 
-    def remember(self, conn: Connection, request: IdempotencyRequest, response: StoredResponse) -> None:
+    def remember(
+        self, conn: Connection, request: IdempotencyRequest, response: StoredResponse
+    ) -> None:
         conn.execute(
             insert(idempotency_keys).values(
                 tenant=request.tenant,
@@ -85,5 +91,7 @@ class IdempotencyStore:
     def purge_expired(self) -> int:
         cutoff = datetime.now(UTC) - self.ttl
         with write_transaction(self.engine) as conn:
-            result = conn.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff))
+            result = conn.execute(
+                delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff)
+            )
             return result.rowcount or 0

@@ -51,12 +51,18 @@ def make_consumer(bootstrap: str, group_id: str | None, **overrides: Any) -> Kaf
     return KafkaConsumer(**settings)
 
 
-def ensure_topics(bootstrap: str, topics: list[str], partitions: int, timeout_ms: int = 10_000) -> None:
+def ensure_topics(
+    bootstrap: str, topics: list[str], partitions: int, timeout_ms: int = 10_000
+) -> None:
     """Create missing topics (idempotent)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
     try:
         existing = set(admin.list_topics())
-        missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
+        missing = [
+            NewTopic(t, num_partitions=partitions, replication_factor=1)
+            for t in topics
+            if t not in existing
+        ]
         if missing:
             try:
                 admin.create_topics(missing)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-EVENTS_APPENDED = Counter("remedium_events_appended_total", "Events appended to the store", ["service"])
+EVENTS_APPENDED = Counter(
+    "remedium_events_appended_total", "Events appended to the store", ["service"]
+)
 EVENTS_PUBLISHED = Counter(
     "remedium_events_published_total", "Events acknowledged by the broker", ["service"]
 )

@@ -35,7 +35,9 @@ def run_environment(target_metadata: MetaData | list[MetaData]) -> None:
     """Body of every ``migrations/env.py``: run migrations online against the configured URL."""
     config = context.config
     connectable = engine_from_config(
-        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
     )
     with connectable.connect() as connection:
         context.configure(
@@ -69,7 +71,9 @@ def create_core_tables() -> None:
         sa.UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
     )
     op.create_index("ix_events_tenant_position", "events", ["tenant", "position"])
-    op.create_table("outbox", sa.Column("position", _position(), primary_key=True, autoincrement=False))
+    op.create_table(
+        "outbox", sa.Column("position", _position(), primary_key=True, autoincrement=False)
+    )
     op.create_table(
         "snapshots",
         sa.Column("stream_id", sa.String(64), primary_key=True),

@@ -24,7 +24,12 @@ TYPE_PREFIX = "urn:remedium:problem:"
 def problem(
     status: int, code: str, title: str, detail: str, instance: str | None = None, **extensions: Any
 ) -> JSONResponse:
-    body: dict[str, Any] = {"type": TYPE_PREFIX + code, "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if instance:
         body["instance"] = instance
     body.update(extensions)
@@ -33,7 +38,11 @@ def problem(
 
 def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {"location": [str(part) for part in item.get("loc", ())], "message": item.get("msg", ""), "kind": item.get("type", "")}
+        {
+            "location": [str(part) for part in item.get("loc", ())],
+            "message": item.get("msg", ""),
+            "kind": item.get("type", ""),
+        }
         for item in error.errors()
     ]
 
@@ -41,7 +50,14 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RemediumError)
     async def _domain_error(request: Request, error: RemediumError) -> JSONResponse:
-        return problem(error.status, error.code, error.title, error.detail, request.url.path, **error.extensions)
+        return problem(
+            error.status,
+            error.code,
+            error.title,
+            error.detail,
+            request.url.path,
+            **error.extensions,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -72,8 +88,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.url.path, exc_info=error)
-        return problem(500, "internal-error", "Internal error", "the error was logged", request.url.path)
+        log.error(
+            "unhandled %s on %s %s",
+            type(error).__name__,
+            request.method,
+            request.url.path,
+            exc_info=error,
+        )
+        return problem(
+            500, "internal-error", "Internal error", "the error was logged", request.url.path
+        )
 
 
 # Shared OpenAPI description of problem responses, for ``responses=`` on routes.

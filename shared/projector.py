@@ -85,7 +85,9 @@ class Projector:
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name=f"projector-{self.group_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"projector-{self.group_id}", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
@@ -161,7 +163,9 @@ class Projector:
         ).first()
         if seen is not None:
             return False
-        conn.execute(insert(processed_events).values(projection=self.projection.name, event_id=event_id))
+        conn.execute(
+            insert(processed_events).values(projection=self.projection.name, event_id=event_id)
+        )
         return True
 
     # --- checkpoints -------------------------------------------------------------------
@@ -184,7 +188,9 @@ class Projector:
                 & (projection_checkpoints.c.partition == partition)
             )
             if (topic, partition) in stored:
-                conn.execute(update(projection_checkpoints).where(where).values(next_offset=next_offset))
+                conn.execute(
+                    update(projection_checkpoints).where(where).values(next_offset=next_offset)
+                )
             else:
                 conn.execute(
                     insert(projection_checkpoints).values(
@@ -225,7 +231,9 @@ class Projector:
         with read_transaction(self.engine) as conn:
             checkpoints = self._checkpoints(conn)
         return {
-            f"{tp.topic}:{tp.partition}": max(0, ends[tp] - checkpoints.get((tp.topic, tp.partition), 0))
+            f"{tp.topic}:{tp.partition}": max(
+                0, ends[tp] - checkpoints.get((tp.topic, tp.partition), 0)
+            )
             for tp in partitions
         }
 

@@ -67,7 +67,9 @@ class OutboxRelay:
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name=f"relay-{self.service}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"relay-{self.service}", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout_s: float = 10.0) -> None:

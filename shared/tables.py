@@ -20,7 +20,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-
     UniqueConstraint,
 )
 
@@ -123,4 +122,3 @@ __all__ = [
     "vault_keys",
     "vault_records",
 ]
-

@@ -14,9 +14,10 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from shared.errors import NotFound, PreconditionFailed
 from shared.tables import vault_keys, vault_records
@@ -70,6 +71,7 @@ class Vault:
         Handlers may choose ``ref`` up front (:func:`new_ref`) so the event naming it can be
         decided before the transaction that seals the value."""
         data_key = self._data_key(conn, tenant, subject_id, create=True)
+        assert data_key is not None  # created when missing
         ref = ref or new_ref()
         conn.execute(
             insert(vault_records).values(
@@ -86,7 +88,9 @@ class Vault:
     def open(self, conn: Connection, *, tenant: str, ref: str) -> str | None:
         """The plaintext, or ``None`` when the person's key was shredded."""
         record = conn.execute(
-            select(vault_records).where(vault_records.c.ref == ref, vault_records.c.tenant == tenant)
+            select(vault_records).where(
+                vault_records.c.ref == ref, vault_records.c.tenant == tenant
+            )
         ).first()
         if record is None:
             raise NotFound("no such sealed value")
@@ -115,14 +119,16 @@ class Vault:
             update(vault_keys).where(vault_keys.c.subject_id == subject_id).values(legal_hold=hold)
         )
 
-    def _key_row(self, conn: Connection, tenant: str, subject_id: str) -> object | None:
+    def _key_row(self, conn: Connection, tenant: str, subject_id: str) -> Row[Any] | None:
         return conn.execute(
             select(vault_keys).where(
                 vault_keys.c.subject_id == subject_id, vault_keys.c.tenant == tenant
             )
         ).first()
 
-    def _data_key(self, conn: Connection, tenant: str, subject_id: str, *, create: bool) -> bytes | None:
+    def _data_key(
+        self, conn: Connection, tenant: str, subject_id: str, *, create: bool
+    ) -> bytes | None:
         row = conn.execute(
             select(vault_keys.c.wrapped_key).where(
                 vault_keys.c.subject_id == subject_id, vault_keys.c.tenant == tenant

@@ -41,7 +41,6 @@ from services.intake.domain import (
 )
 from services.intake.handlers import IncidentFilters, IntakeHandlers
 from shared.domain import Actor
-from shared.errors import InvalidCommand
 from shared.http import (
     correlation_id,
     idempotency_request,
@@ -65,9 +64,19 @@ def handlers(request: Request) -> IntakeHandlers:
 
 
 class CommandAccepted(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "incident_id": "3f0c1d8e-2b7a-4c55-9d8e-1f2a3b4c5d6e", "reference": "INC-2026-7KQ2MZ",
-        "status": "triaged", "version": 5, "events": ["AllegationTriaged"]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "incident_id": "3f0c1d8e-2b7a-4c55-9d8e-1f2a3b4c5d6e",
+                    "reference": "INC-2026-7KQ2MZ",
+                    "status": "triaged",
+                    "version": 5,
+                    "events": ["AllegationTriaged"],
+                }
+            ]
+        }
+    )
 
     incident_id: UUID
     reference: str
@@ -75,7 +84,8 @@ class CommandAccepted(BaseModel):
     version: int
     events: list[str]
     reply_token: str | None = Field(
-        default=None, description="Only for reports without a contact: shown once, keep it safe.")
+        default=None, description="Only for reports without a contact: shown once, keep it safe."
+    )
 
 
 class BatchSubmission(BaseModel):
@@ -144,18 +154,38 @@ def submit_batch(
         item_key = None
         if idempotency is not None:
             item_key = IdempotencyRequest(
-                idempotency.tenant, f"{idempotency.key}#{index}",
-                IdempotencyRequest.from_request(actor.tenant, "k", "POST", "/v1/incidents",
-                                                allegation.model_dump_json().encode()).fingerprint,  # type: ignore[union-attr]
+                idempotency.tenant,
+                f"{idempotency.key}#{index}",
+                IdempotencyRequest.from_request(
+                    actor.tenant,
+                    "k",
+                    "POST",
+                    "/v1/incidents",
+                    allegation.model_dump_json().encode(),
+                ).fingerprint,  # type: ignore[union-attr]
             )
         try:
             stored = intake.submit(allegation, request_context(actor, correlation), item_key)
-            results.append(BatchItemResult(index=index, status=stored.status_code,
-                                           result=CommandAccepted.model_validate(stored.body)))
+            results.append(
+                BatchItemResult(
+                    index=index,
+                    status=stored.status_code,
+                    result=CommandAccepted.model_validate(stored.body),
+                )
+            )
         except RemediumError as error:
-            results.append(BatchItemResult(index=index, status=error.status, problem={
-                "type": f"urn:remedium:problem:{error.code}", "title": error.title,
-                "status": error.status, "detail": error.detail}))
+            results.append(
+                BatchItemResult(
+                    index=index,
+                    status=error.status,
+                    problem={
+                        "type": f"urn:remedium:problem:{error.code}",
+                        "title": error.title,
+                        "status": error.status,
+                        "detail": error.detail,
+                    },
+                )
+            )
     return BatchResult(results=results)
 
 
@@ -236,46 +266,150 @@ class CommandRoute:
 CASE = ("case_manager",)
 VERIFY = ("verifier", "case_manager")
 COMMAND_ROUTES = [
-    CommandRoute("case-manager", AssignCaseManager, "assign_case_manager", CASE,
-                 "Assign the case manager", "intake"),
-    CommandRoute("duplicate-check", RecordDuplicateCheck, "record_duplicate_check", CASE,
-                 "Record that the duplicate check was done", "intake"),
-    CommandRoute("duplicates", LinkDuplicate, "link_duplicate", CASE,
-                 "Link this incident to an incident it duplicates", "intake"),
+    CommandRoute(
+        "case-manager",
+        AssignCaseManager,
+        "assign_case_manager",
+        CASE,
+        "Assign the case manager",
+        "intake",
+    ),
+    CommandRoute(
+        "duplicate-check",
+        RecordDuplicateCheck,
+        "record_duplicate_check",
+        CASE,
+        "Record that the duplicate check was done",
+        "intake",
+    ),
+    CommandRoute(
+        "duplicates",
+        LinkDuplicate,
+        "link_duplicate",
+        CASE,
+        "Link this incident to an incident it duplicates",
+        "intake",
+    ),
     CommandRoute("triage", TriageAllegation, "triage", CASE, "Triage the allegation", "intake"),
-    CommandRoute("immediate-danger", FlagImmediateDanger, "flag_immediate_danger", VERIFY,
-                 "Flag that someone is in immediate danger", "safety"),
-    CommandRoute("protection-actions", TakeImmediateProtectionAction,
-                 "take_immediate_protection_action", VERIFY,
-                 "Record an immediate protection action (allowed from receipt on)", "safety"),
-    CommandRoute("referrals", ReferToAuthorities, "refer_to_authorities", VERIFY,
-                 "Refer the case to the authorities (allowed from receipt on)", "safety"),
-    CommandRoute("verifier", AssignVerifier, "assign_verifier", CASE,
-                 "Assign the verifier (who declares no conflict of interest)", "step 1: verification"),
-    CommandRoute("verification", StartVerification, "start_verification", VERIFY,
-                 "Start verification (Step 1)", "step 1: verification"),
-    CommandRoute("evidence", AttachEvidence, "attach_evidence", VERIFY,
-                 "Attach evidence metadata (hash, reliability, sensitivity)", "step 1: verification"),
-    CommandRoute("supply-chain-links", RecordSupplyChainLink, "record_supply_chain_link", VERIFY,
-                 "Record a supply-chain link (smelter CID)", "step 1: verification"),
-    CommandRoute("finding", RecordFinding, "record_finding", ("verifier",),
-                 "Record the verification finding", "step 1: verification"),
-    CommandRoute("involvement", AssessInvolvement, "assess_involvement", CASE,
-                 "Assess involvement (causes / contributes / directly linked)", "step 2: response"),
-    CommandRoute("leverage", AssessLeverage, "assess_leverage", CASE,
-                 "Assess leverage", "step 2: response"),
-    CommandRoute("severity", AssessSeverity, "assess_severity", CASE,
-                 "Assess severity (scale, scope, irremediable character)", "step 2: response"),
-    CommandRoute("response", DetermineResponse, "determine_response", CASE,
-                 "Determine the response types and level", "step 2: response"),
-    CommandRoute("sourcing-decision", RecordSourcingDecision, "record_sourcing_decision", CASE,
-                 "Record the sourcing decision (separate from remediation)", "step 2: response"),
-    CommandRoute("response-approval", ApproveResponseDetermination,
-                 "approve_response_determination", ("approver",),
-                 "Approve the response determination", "step 2: response"),
+    CommandRoute(
+        "immediate-danger",
+        FlagImmediateDanger,
+        "flag_immediate_danger",
+        VERIFY,
+        "Flag that someone is in immediate danger",
+        "safety",
+    ),
+    CommandRoute(
+        "protection-actions",
+        TakeImmediateProtectionAction,
+        "take_immediate_protection_action",
+        VERIFY,
+        "Record an immediate protection action (allowed from receipt on)",
+        "safety",
+    ),
+    CommandRoute(
+        "referrals",
+        ReferToAuthorities,
+        "refer_to_authorities",
+        VERIFY,
+        "Refer the case to the authorities (allowed from receipt on)",
+        "safety",
+    ),
+    CommandRoute(
+        "verifier",
+        AssignVerifier,
+        "assign_verifier",
+        CASE,
+        "Assign the verifier (who declares no conflict of interest)",
+        "step 1: verification",
+    ),
+    CommandRoute(
+        "verification",
+        StartVerification,
+        "start_verification",
+        VERIFY,
+        "Start verification (Step 1)",
+        "step 1: verification",
+    ),
+    CommandRoute(
+        "evidence",
+        AttachEvidence,
+        "attach_evidence",
+        VERIFY,
+        "Attach evidence metadata (hash, reliability, sensitivity)",
+        "step 1: verification",
+    ),
+    CommandRoute(
+        "supply-chain-links",
+        RecordSupplyChainLink,
+        "record_supply_chain_link",
+        VERIFY,
+        "Record a supply-chain link (smelter CID)",
+        "step 1: verification",
+    ),
+    CommandRoute(
+        "finding",
+        RecordFinding,
+        "record_finding",
+        ("verifier",),
+        "Record the verification finding",
+        "step 1: verification",
+    ),
+    CommandRoute(
+        "involvement",
+        AssessInvolvement,
+        "assess_involvement",
+        CASE,
+        "Assess involvement (causes / contributes / directly linked)",
+        "step 2: response",
+    ),
+    CommandRoute(
+        "leverage", AssessLeverage, "assess_leverage", CASE, "Assess leverage", "step 2: response"
+    ),
+    CommandRoute(
+        "severity",
+        AssessSeverity,
+        "assess_severity",
+        CASE,
+        "Assess severity (scale, scope, irremediable character)",
+        "step 2: response",
+    ),
+    CommandRoute(
+        "response",
+        DetermineResponse,
+        "determine_response",
+        CASE,
+        "Determine the response types and level",
+        "step 2: response",
+    ),
+    CommandRoute(
+        "sourcing-decision",
+        RecordSourcingDecision,
+        "record_sourcing_decision",
+        CASE,
+        "Record the sourcing decision (separate from remediation)",
+        "step 2: response",
+    ),
+    CommandRoute(
+        "response-approval",
+        ApproveResponseDetermination,
+        "approve_response_determination",
+        ("approver",),
+        "Approve the response determination",
+        "step 2: response",
+    ),
     CommandRoute("hold", PutOnHold, "put_on_hold", CASE, "Put the incident on hold", "intake"),
     CommandRoute("resume", Resume, "resume", CASE, "Resume an incident on hold", "intake"),
 ]
+
+
+def _check_duplicate_target(
+    intake: IntakeHandlers, incident_id: UUID, body: LinkDuplicate, actor: Actor
+) -> None:
+    """The duplicated incident must exist for the same tenant (another tenant's is a 404);
+    linking an incident to itself is the domain's to refuse."""
+    if body.other_incident_id != incident_id:
+        intake.require_incident(body.other_incident_id, actor.tenant)
 
 
 def _command_endpoint(route: CommandRoute) -> Callable[..., JSONResponse]:
@@ -292,15 +426,14 @@ def _command_endpoint(route: CommandRoute) -> Callable[..., JSONResponse]:
     ) -> JSONResponse:
         context = request_context(actor, correlation)
         if isinstance(body, LinkDuplicate):
-            if body.other_incident_id == incident_id:
-                raise InvalidCommand("an incident cannot duplicate itself", code="self-duplicate")
-            intake.require_incident(body.other_incident_id, actor.tenant)
+            _check_duplicate_target(intake, incident_id, body, actor)
 
         def decide(incident: Any) -> None:
             getattr(incident, route.method)(body, context.command)
 
-        return to_json_response(intake.execute(
-            incident_id, decide, context, if_match=expected, idempotency=idempotency))
+        return to_json_response(
+            intake.execute(incident_id, decide, context, if_match=expected, idempotency=idempotency)
+        )
 
     endpoint.__name__ = route.method
     return endpoint

@@ -68,24 +68,48 @@ class IntakeHandlers:
         def seal(conn: Connection) -> None:
             vault = self.runtime.vault
             subject = str(reporter_id)
-            vault.seal(conn, tenant=tenant, subject_id=subject, field="allegation_summary",
-                       value=cmd.summary.get_secret_value(), ref=summary_ref)
+            vault.seal(
+                conn,
+                tenant=tenant,
+                subject_id=subject,
+                field="allegation_summary",
+                value=cmd.summary.get_secret_value(),
+                ref=summary_ref,
+            )
             if contact is not None:
-                vault.seal(conn, tenant=tenant, subject_id=subject, field="reporter_contact",
-                           value=contact, ref=contact_ref)
+                vault.seal(
+                    conn,
+                    tenant=tenant,
+                    subject_id=subject,
+                    field="reporter_contact",
+                    value=contact,
+                    ref=contact_ref,
+                )
             if reply_token is not None:
-                conn.execute(insert(reply_tokens).values(
-                    token_hash=token_hash(reply_token), tenant=tenant,
-                    incident_id=str(incident_id), created_at=context.now))
+                conn.execute(
+                    insert(reply_tokens).values(
+                        token_hash=token_hash(reply_token),
+                        tenant=tenant,
+                        incident_id=str(incident_id),
+                        created_at=context.now,
+                    )
+                )
 
         created: list[Incident] = []
 
         def create() -> Incident:
-            created.append(Incident.submit(
-                incident_id, cmd, context.command, reference=new_reference(context.now),
-                summary_ref=summary_ref, reporter_id=reporter_id, contact_ref=contact_ref,
-                has_reply_token=reply_token is not None,
-            ))
+            created.append(
+                Incident.submit(
+                    incident_id,
+                    cmd,
+                    context.command,
+                    reference=new_reference(context.now),
+                    summary_ref=summary_ref,
+                    reporter_id=reporter_id,
+                    contact_ref=contact_ref,
+                    has_reply_token=reply_token is not None,
+                )
+            )
             return created[0]
 
         def respond(result: CommandResult) -> StoredResponse:
@@ -94,11 +118,20 @@ class IntakeHandlers:
                 body["reply_token"] = reply_token
             return command_response(201, body, result.version)
 
-        return self.runner.run(Command(
-            stream_id=str(incident_id), context=context.append(), decide=lambda _: None,
-            respond=respond, create=create, idempotency=idempotency,
-            also_write=[seal, lambda conn: self._list_upsert(conn, created[0], context, new=True)],
-        ))
+        return self.runner.run(
+            Command(
+                stream_id=str(incident_id),
+                context=context.append(),
+                decide=lambda _: None,
+                respond=respond,
+                create=create,
+                idempotency=idempotency,
+                also_write=[
+                    seal,
+                    lambda conn: self._list_upsert(conn, created[0], context, new=True),
+                ],
+            )
+        )
 
     def execute(
         self,
@@ -116,18 +149,27 @@ class IntakeHandlers:
             loaded.append(incident)
             decide(incident)
 
-        return self.runner.run(Command(
-            stream_id=str(incident_id), context=context.append(), decide=decide_and_remember,
-            respond=lambda result: command_response(200, _accepted(result), result.version),
-            if_match=if_match, idempotency=idempotency,
-            also_write=[lambda conn: self._list_upsert(conn, loaded[0], context, new=False)],
-        ))
+        return self.runner.run(
+            Command(
+                stream_id=str(incident_id),
+                context=context.append(),
+                decide=decide_and_remember,
+                respond=lambda result: command_response(200, _accepted(result), result.version),
+                if_match=if_match,
+                idempotency=idempotency,
+                also_write=[lambda conn: self._list_upsert(conn, loaded[0], context, new=False)],
+            )
+        )
 
     def require_incident(self, incident_id: uuid.UUID, tenant: str) -> None:
         """404 unless the incident exists for this tenant (for links between incidents)."""
         with read_transaction(self.runtime.engine) as conn:
-            found = conn.execute(select(incident_list.c.incident_id).where(
-                incident_list.c.incident_id == str(incident_id), incident_list.c.tenant == tenant)).first()
+            found = conn.execute(
+                select(incident_list.c.incident_id).where(
+                    incident_list.c.incident_id == str(incident_id),
+                    incident_list.c.tenant == tenant,
+                )
+            ).first()
         if found is None:
             raise NotFound("no such incident")
 
@@ -156,14 +198,23 @@ class IntakeHandlers:
             query = query.where(incident_list.c.immediate_danger == filters.immediate_danger)
         if cursor:
             received_at, incident_id = _decode_cursor(cursor)
-            query = query.where(or_(
-                incident_list.c.received_at < received_at,
-                and_(incident_list.c.received_at == received_at, incident_list.c.incident_id < incident_id),
-            ))
-        query = query.order_by(incident_list.c.received_at.desc(), incident_list.c.incident_id.desc())
+            query = query.where(
+                or_(
+                    incident_list.c.received_at < received_at,
+                    and_(
+                        incident_list.c.received_at == received_at,
+                        incident_list.c.incident_id < incident_id,
+                    ),
+                )
+            )
+        query = query.order_by(
+            incident_list.c.received_at.desc(), incident_list.c.incident_id.desc()
+        )
         with read_transaction(self.runtime.engine) as conn:
             rows = list(conn.execute(query))
-        if filters.mineral:  # JSON arrays: filtered here to stay portable across SQLite and PostgreSQL
+        if (
+            filters.mineral
+        ):  # JSON arrays: filtered here to stay portable across SQLite and PostgreSQL
             rows = [row for row in rows if filters.mineral in row.minerals]
         page = rows[:limit]
         items = [_list_item(row) for row in page]
@@ -173,15 +224,25 @@ class IntakeHandlers:
     def report_status(self, token: str, tenant: str) -> dict[str, Any]:
         """What an anonymous reporter may learn through the reply token: reference and stage."""
         with read_transaction(self.runtime.engine) as conn:
-            row = conn.execute(select(incident_list).join(
-                reply_tokens, reply_tokens.c.incident_id == incident_list.c.incident_id).where(
-                reply_tokens.c.token_hash == token_hash(token), reply_tokens.c.tenant == tenant)).first()
+            row = conn.execute(
+                select(incident_list)
+                .join(reply_tokens, reply_tokens.c.incident_id == incident_list.c.incident_id)
+                .where(
+                    reply_tokens.c.token_hash == token_hash(token), reply_tokens.c.tenant == tenant
+                )
+            ).first()
         if row is None:
             raise NotFound("no report with this reply token")
-        return {"reference": row.reference, "status": row.status, "updated_at": row.updated_at.isoformat()}
+        return {
+            "reference": row.reference,
+            "status": row.status,
+            "updated_at": row.updated_at.isoformat(),
+        }
 
     # --- the incident list read model ---------------------------------------------------
-    def _list_upsert(self, conn: Connection, incident: Incident, context: RequestContext, *, new: bool) -> None:
+    def _list_upsert(
+        self, conn: Connection, incident: Incident, context: RequestContext, *, new: bool
+    ) -> None:
         state = incident.state
         values = {
             "status": str(state.status),
@@ -191,14 +252,25 @@ class IntakeHandlers:
             "version": incident.version + len(incident.changes),
         }
         if new:
-            conn.execute(insert(incident_list).values(
-                incident_id=incident.stream_id, tenant=context.actor.tenant, reference=state.reference,
-                channel=str(state.channel), minerals=[str(m) for m in state.minerals],
-                country=state.country, child_involved=state.child_involved,
-                received_at=state.received_at, **values))
+            conn.execute(
+                insert(incident_list).values(
+                    incident_id=incident.stream_id,
+                    tenant=context.actor.tenant,
+                    reference=state.reference,
+                    channel=str(state.channel),
+                    minerals=[str(m) for m in state.minerals],
+                    country=state.country,
+                    child_involved=state.child_involved,
+                    received_at=state.received_at,
+                    **values,
+                )
+            )
         else:
-            conn.execute(update(incident_list).where(
-                incident_list.c.incident_id == incident.stream_id).values(**values))
+            conn.execute(
+                update(incident_list)
+                .where(incident_list.c.incident_id == incident.stream_id)
+                .values(**values)
+            )
 
 
 def _accepted(result: CommandResult) -> dict[str, Any]:
@@ -234,7 +306,9 @@ def _utc(value: datetime) -> datetime:
 
 
 def _encode_cursor(row: Any) -> str:
-    return base64.urlsafe_b64encode(f"{_utc(row.received_at).isoformat()}|{row.incident_id}".encode()).decode()
+    return base64.urlsafe_b64encode(
+        f"{_utc(row.received_at).isoformat()}|{row.incident_id}".encode()
+    ).decode()
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
@@ -242,4 +316,6 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         received_at, incident_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         return datetime.fromisoformat(received_at), incident_id
     except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidCommand("the cursor is not one this API returned", code="invalid-cursor") from error
+        raise InvalidCommand(
+            "the cursor is not one this API returned", code="invalid-cursor"
+        ) from error

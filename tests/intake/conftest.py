@@ -46,7 +46,9 @@ def make_keys(settings: Settings) -> dict[str, str]:
         "auditor": ["auditor"],
         "analyst": ["analyst"],
     }
-    made = {name: keys.create(tenant="acme", subject=f"{name}-1", roles=r) for name, r in roles.items()}
+    made = {
+        name: keys.create(tenant="acme", subject=f"{name}-1", roles=r) for name, r in roles.items()
+    }
     made["other_tenant"] = keys.create(tenant="globex", subject="cm-globex", roles=["case_manager"])
     made["second_approver"] = keys.create(tenant="acme", subject="approver-2", roles=["approver"])
     return made

@@ -40,8 +40,12 @@ def test_full_walk_through_steps_1_and_2(intake: IntakeUnderTest) -> None:
     assert ok(cm.get(f"/v1/incidents/{incident}"))["status"] == "verified"
     for path, payload in STEP2:
         ok(cm.post(f"/v1/incidents/{incident}/{path}", json=payload))
-    approved = ok(approver.post(f"/v1/incidents/{incident}/response-approval",
-                                json={"note": "Budget and owner confirmed."}))
+    approved = ok(
+        approver.post(
+            f"/v1/incidents/{incident}/response-approval",
+            json={"note": "Budget and owner confirmed."},
+        )
+    )
     assert approved["status"] == "response_determined"
     state = ok(cm.get(f"/v1/incidents/{incident}"))
     assert state["sourcing"]["decision"] == "continue_with_mitigation"
@@ -65,24 +69,48 @@ def test_each_guard_refuses_with_a_409_naming_what_is_missing(intake: IntakeUnde
 
     danger = submit(cm, immediate_danger=True)
     to_triaged(cm, danger)
-    ok(cm.post(f"/v1/incidents/{danger}/verifier", json={
-        "verifier_id": "v-1", "organisation": "Assessors", "conflict_of_interest_declared_none": True}))
+    ok(
+        cm.post(
+            f"/v1/incidents/{danger}/verifier",
+            json={
+                "verifier_id": "v-1",
+                "organisation": "Assessors",
+                "conflict_of_interest_declared_none": True,
+            },
+        )
+    )
     refused = cm.post(f"/v1/incidents/{danger}/verification", json={})
     assert refused.status_code == 409 and "protect" in refused.json()["detail"].lower()
-    ok(cm.post(f"/v1/incidents/{danger}/protection-actions",
-               json={"measure": "removal_from_work", "provider_ref": "IOM Kinshasa"}))
+    ok(
+        cm.post(
+            f"/v1/incidents/{danger}/protection-actions",
+            json={"measure": "removal_from_work", "provider_ref": "IOM Kinshasa"},
+        )
+    )
     ok(cm.post(f"/v1/incidents/{danger}/verification", json={}))
 
-    finding = {"finding": "substantiated", "rationale": "Interview records and the audit report agree."}
+    finding = {
+        "finding": "substantiated",
+        "rationale": "Interview records and the audit report agree.",
+    }
     refused = verifier.post(f"/v1/incidents/{danger}/finding", json=finding)
     assert refused.status_code == 409 and "evidence" in refused.json()["detail"].lower()
     sha = attach_evidence_and_link(verifier, danger)
     refused = verifier.post(f"/v1/incidents/{danger}/finding", json=finding)
     assert refused.status_code == 409 and "link" in refused.json()["detail"].lower()
-    ok(verifier.post(f"/v1/incidents/{danger}/supply-chain-links", json={
-        "role": "smelter_refiner", "entity_ref": "Refinery", "smelter_cid": "CID000211",
-        "rmi_status": "conformant", "link_confidence": "probable",
-        "evidence_refs": [evidence_id_of(cm, danger, sha)]}))
+    ok(
+        verifier.post(
+            f"/v1/incidents/{danger}/supply-chain-links",
+            json={
+                "role": "smelter_refiner",
+                "entity_ref": "Refinery",
+                "smelter_cid": "CID000211",
+                "rmi_status": "conformant",
+                "link_confidence": "probable",
+                "evidence_refs": [evidence_id_of(cm, danger, sha)],
+            },
+        )
+    )
     ok(verifier.post(f"/v1/incidents/{danger}/finding", json=finding))
 
     refused = approver.post(f"/v1/incidents/{danger}/response-approval", json={"note": "ok"})
@@ -93,17 +121,24 @@ def test_each_guard_refuses_with_a_409_naming_what_is_missing(intake: IntakeUnde
     assert refused.status_code == 409 and "sourcing" in refused.json()["detail"].lower()
 
 
-def test_unsubstantiated_path_requires_telling_a_contactable_reporter(intake: IntakeUnderTest) -> None:
+def test_unsubstantiated_path_requires_telling_a_contactable_reporter(
+    intake: IntakeUnderTest,
+) -> None:
     cm, verifier = intake.client(), intake.client("verifier")
     incident = submit(cm)
     to_under_verification(cm, incident)
-    finding = {"finding": "unsubstantiated",
-               "rationale": "The site was closed before the alleged period; records confirm it.",
-               "reporter_notice": "not_contactable"}
+    finding = {
+        "finding": "unsubstantiated",
+        "rationale": "The site was closed before the alleged period; records confirm it.",
+        "reporter_notice": "not_contactable",
+    }
     refused = verifier.post(f"/v1/incidents/{incident}/finding", json=finding)
     assert refused.status_code == 409
     finding["reporter_notice"] = "informed_via_safe_channel"
-    assert ok(verifier.post(f"/v1/incidents/{incident}/finding", json=finding))["status"] == "unsubstantiated"
+    assert (
+        ok(verifier.post(f"/v1/incidents/{incident}/finding", json=finding))["status"]
+        == "unsubstantiated"
+    )
 
 
 def test_invalid_input_gets_a_422_problem_and_stores_nothing(intake: IntakeUnderTest) -> None:
@@ -111,15 +146,27 @@ def test_invalid_input_gets_a_422_problem_and_stores_nothing(intake: IntakeUnder
     bad_cid = cm.post("/v1/incidents", json=allegation(country="Congo"))
     assert bad_cid.status_code == 422 and problem_code(bad_cid) == "invalid-request"
     assert "Amani" not in bad_cid.text  # never echo submitted values back
-    malformed = cm.post("/v1/incidents", content=b"{not json", headers={"content-type": "application/json"})
+    malformed = cm.post(
+        "/v1/incidents", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 422 and problem_code(malformed) == "malformed-json"
     incident = submit(cm)
     to_under_verification(cm, incident)
-    wrong_cid = verifier.post(f"/v1/incidents/{incident}/supply-chain-links", json={
-        "role": "smelter_refiner", "entity_ref": "Refinery", "smelter_cid": "CID12",
-        "rmi_status": "active", "link_confidence": "probable", "evidence_refs": []})
+    wrong_cid = verifier.post(
+        f"/v1/incidents/{incident}/supply-chain-links",
+        json={
+            "role": "smelter_refiner",
+            "entity_ref": "Refinery",
+            "smelter_cid": "CID12",
+            "rmi_status": "active",
+            "link_confidence": "probable",
+            "evidence_refs": [],
+        },
+    )
     assert wrong_cid.status_code == 422
-    too_big = cm.post("/v1/incidents", content=b"x" * 2_000_000, headers={"content-type": "application/json"})
+    too_big = cm.post(
+        "/v1/incidents", content=b"x" * 2_000_000, headers={"content-type": "application/json"}
+    )
     assert too_big.status_code == 413 and problem_code(too_big) == "payload-too-large"
     assert ok(cm.get(f"/v1/incidents/{incident}"))["version"] == 7
     unknown = cm.post(f"/v1/incidents/{uuid.uuid4()}/triage", json={"credibility": "low"})
@@ -135,8 +182,11 @@ def test_a_concurrent_write_loses_with_409_and_no_update_is_lost(intake: IntakeU
     def assign(i: int) -> None:
         client = intake.client()
         barrier.wait()
-        response = client.post(f"/v1/incidents/{incident}/case-manager",
-                               json={"case_manager_id": f"cm-{i}"}, headers={"If-Match": '"2"'})
+        response = client.post(
+            f"/v1/incidents/{incident}/case-manager",
+            json={"case_manager_id": f"cm-{i}"},
+            headers={"If-Match": '"2"'},
+        )
         results.append(response.status_code)
 
     threads = [threading.Thread(target=assign, args=(i,)) for i in range(6)]
@@ -146,8 +196,11 @@ def test_a_concurrent_write_loses_with_409_and_no_update_is_lost(intake: IntakeU
         thread.join()
     assert sorted(results) == [200] + [412] * 5
     assert ok(cm.get(f"/v1/incidents/{incident}"))["version"] == 3
-    stale = cm.post(f"/v1/incidents/{incident}/case-manager", json={"case_manager_id": "cm-x"},
-                    headers={"If-Match": '"2"'})
+    stale = cm.post(
+        f"/v1/incidents/{incident}/case-manager",
+        json={"case_manager_id": "cm-x"},
+        headers={"If-Match": '"2"'},
+    )
     assert stale.status_code == 412 and stale.json()["current_version"] == 3
 
 
@@ -161,8 +214,12 @@ def test_racing_writers_without_if_match_get_409_not_a_lost_update(intake: Intak
     def flag() -> None:
         client = intake.client()
         barrier.wait()
-        statuses.append(client.post(f"/v1/incidents/{incident}/immediate-danger",
-                                    json={"reason": "child_in_hazardous_work"}).status_code)
+        statuses.append(
+            client.post(
+                f"/v1/incidents/{incident}/immediate-danger",
+                json={"reason": "child_in_hazardous_work"},
+            ).status_code
+        )
 
     threads = [threading.Thread(target=flag) for _ in range(8)]
     for thread in threads:
@@ -193,7 +250,9 @@ def test_concurrent_retries_with_one_key_create_one_incident(intake: IntakeUnder
     def send() -> None:
         client = intake.client("reporter")
         barrier.wait()
-        response = client.post("/v1/incidents", json=allegation(), headers={"Idempotency-Key": "same"})
+        response = client.post(
+            "/v1/incidents", json=allegation(), headers={"Idempotency-Key": "same"}
+        )
         statuses.append(response.status_code)
         bodies.append(response.json()["incident_id"])
 
@@ -208,9 +267,15 @@ def test_concurrent_retries_with_one_key_create_one_incident(intake: IntakeUnder
 
 def test_batch_submission_is_idempotent_per_item(intake: IntakeUnderTest) -> None:
     reporter = intake.client("reporter")
-    batch = {"allegations": [allegation(), allegation(country="RW", minerals=["tin"]), allegation()]}
-    batch["allegations"][2]["reporter"] = {"relationship": "co_worker", "anonymity": "anonymous",
-                                           "consent_to_contact": False, "retaliation_risk": "high"}
+    batch = {
+        "allegations": [allegation(), allegation(country="RW", minerals=["tin"]), allegation()]
+    }
+    batch["allegations"][2]["reporter"] = {
+        "relationship": "co_worker",
+        "anonymity": "anonymous",
+        "consent_to_contact": False,
+        "retaliation_risk": "high",
+    }
     first = ok(reporter.post("/v1/incidents/batch", json=batch, headers={"Idempotency-Key": "b-1"}))
     again = ok(reporter.post("/v1/incidents/batch", json=batch, headers={"Idempotency-Key": "b-1"}))
     assert [r["status"] for r in first["results"]] == [201, 201, 201]
@@ -223,12 +288,22 @@ def test_batch_submission_is_idempotent_per_item(intake: IntakeUnderTest) -> Non
 
 def test_anonymous_reporter_follows_up_with_the_reply_token(intake: IntakeUnderTest) -> None:
     reporter = intake.client("reporter")
-    anonymous = allegation(reporter={"relationship": "co_worker", "anonymity": "anonymous",
-                                     "consent_to_contact": False, "retaliation_risk": "high"})
+    anonymous = allegation(
+        reporter={
+            "relationship": "co_worker",
+            "anonymity": "anonymous",
+            "consent_to_contact": False,
+            "retaliation_risk": "high",
+        }
+    )
     body = ok(reporter.post("/v1/incidents", json=anonymous), 201)
     token = body["reply_token"]
     status = ok(reporter.get(f"/v1/reports/{token}"))
-    assert status == {"reference": body["reference"], "status": "received", "updated_at": status["updated_at"]}
+    assert status == {
+        "reference": body["reference"],
+        "status": "received",
+        "updated_at": status["updated_at"],
+    }
     assert reporter.get(f"/v1/reports/{'x' * 32}").status_code == 404
     assert intake.client("other_tenant").get(f"/v1/reports/{token}").status_code == 404
 
@@ -241,13 +316,19 @@ def test_another_tenant_gets_404_and_roles_are_enforced(intake: IntakeUnderTest)
     refused = foreign.post(f"/v1/incidents/{incident}/case-manager", json={"case_manager_id": "x"})
     assert refused.status_code == 404
     assert ok(foreign.get("/v1/incidents"))["items"] == []
-    link = cm.post(f"/v1/incidents/{incident}/duplicates", json={"other_incident_id": submit(foreign)})
+    link = cm.post(
+        f"/v1/incidents/{incident}/duplicates", json={"other_incident_id": submit(foreign)}
+    )
     assert link.status_code == 404
     reporter = intake.client("reporter")
     assert reporter.get(f"/v1/incidents/{incident}").status_code == 403
     assert intake.client("analyst").get("/v1/incidents").status_code == 403
-    assert intake.client("verifier").post(f"/v1/incidents/{incident}/response-approval",
-                                          json={"note": "x"}).status_code == 403
+    assert (
+        intake.client("verifier")
+        .post(f"/v1/incidents/{incident}/response-approval", json={"note": "x"})
+        .status_code
+        == 403
+    )
     assert intake.service.client().get("/v1/incidents").status_code == 401
     assert intake.service.client("rk_nope_nope").get("/v1/incidents").status_code == 401
 

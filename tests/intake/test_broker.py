@@ -21,7 +21,9 @@ from tests.support.servers import RunningService
 TOPIC = topic_for("intake")
 
 
-def consume_all(bootstrap: str, want, timeout_s: float = 30) -> list[tuple[dict[str, bytes], bytes, bytes]]:
+def consume_all(
+    bootstrap: str, want, timeout_s: float = 30
+) -> list[tuple[dict[str, bytes], bytes, bytes]]:
     """Every record on intake's topic, as (headers, key, value), until ``want(records)``."""
     consumer = make_consumer(bootstrap, None)
     deadline = time.monotonic() + timeout_s
@@ -42,7 +44,9 @@ def of_incident(incident: str):
     return lambda records: [r for r in records if r[1] == incident.encode()]
 
 
-def test_every_event_reaches_the_topic_with_cloudevents_headers(intake: IntakeUnderTest, broker: LocalBroker) -> None:
+def test_every_event_reaches_the_topic_with_cloudevents_headers(
+    intake: IntakeUnderTest, broker: LocalBroker
+) -> None:
     cm, verifier, approver = intake.client(), intake.client("verifier"), intake.client("approver")
     incident = submit(cm)
     to_verified(cm, verifier, incident)
@@ -51,16 +55,34 @@ def test_every_event_reaches_the_topic_with_cloudevents_headers(intake: IntakeUn
     ok(approver.post(f"/v1/incidents/{incident}/response-approval", json={"note": "Approved."}))
     stored = ok(intake.client("auditor").get(f"/v1/incidents/{incident}/events"))
 
-    records = consume_all(broker.bootstrap, lambda rs: len(of_incident(incident)(rs)) >= len(stored))
+    records = consume_all(
+        broker.bootstrap, lambda rs: len(of_incident(incident)(rs)) >= len(stored)
+    )
     mine = of_incident(incident)(records)
     headers = mine[0][0]
-    for attribute in ("specversion", "id", "source", "type", "subject", "time", "tenant", "streamid",
-                      "streamversion", "actor", "correlationid", "causationid", "hash", "prevhash"):
+    for attribute in (
+        "specversion",
+        "id",
+        "source",
+        "type",
+        "subject",
+        "time",
+        "tenant",
+        "streamid",
+        "streamversion",
+        "actor",
+        "correlationid",
+        "causationid",
+        "hash",
+        "prevhash",
+    ):
         assert f"ce_{attribute}" in headers
     assert headers["ce_source"] == b"/remedium/intake"
     assert headers["ce_type"] == b"org.remedium.intake.AllegationReceived.v1"
     published = [EventEnvelope.from_kafka(list(h.items()), v) for h, _, v in mine]
-    published = list({e.id: e for e in published}.values())  # at-least-once: drop republished copies
+    published = list(
+        {e.id: e for e in published}.values()
+    )  # at-least-once: drop republished copies
     assert sorted(e.id for e in published) == sorted(e["id"] for e in stored)
     assert [e.streamversion for e in published] == list(range(1, len(stored) + 1))  # in order
     assert verify_chain(published) == []
@@ -77,10 +99,14 @@ def test_personal_data_is_only_in_the_vault(intake: IntakeUnderTest, broker: Loc
     assert len(sealed) == 2 and not any(REPORTER_NAME.encode() in blob for blob in sealed)
     records = consume_all(broker.bootstrap, lambda rs: len(of_incident(incident)(rs)) >= 2)
     assert of_incident(incident)(records)
-    assert not any(REPORTER_NAME.encode() in value + str(headers).encode() for headers, _, value in records)
+    assert not any(
+        REPORTER_NAME.encode() in value + str(headers).encode() for headers, _, value in records
+    )
 
 
-def test_commands_succeed_while_the_broker_is_down_and_are_published_in_order_after(tmp_path: Path) -> None:
+def test_commands_succeed_while_the_broker_is_down_and_are_published_in_order_after(
+    tmp_path: Path,
+) -> None:
     port = free_port()
     broker = LocalBroker(port=port, log_path=tmp_path / "tansu.log").start()
     settings = intake_settings(tmp_path, broker.bootstrap)
@@ -102,8 +128,13 @@ def test_commands_succeed_while_the_broker_is_down_and_are_published_in_order_af
         _wait(lambda: cm.get("/readyz").status_code == 200, timeout_s=60)
         assert cm.get("/readyz").json()["outbox_pending"] == 0
         expected = {incident: 2 for incident in during}
-        records = consume_all(broker.bootstrap, lambda rs: all(
-            len({h["ce_id"] for h, k, _ in rs if k == i.encode()}) >= n for i, n in expected.items()))
+        records = consume_all(
+            broker.bootstrap,
+            lambda rs: all(
+                len({h["ce_id"] for h, k, _ in rs if k == i.encode()}) >= n
+                for i, n in expected.items()
+            ),
+        )
         for incident in during:
             versions = [int(h["ce_streamversion"]) for h, k, _ in records if k == incident.encode()]
             assert list(dict.fromkeys(versions)) == [1, 2]

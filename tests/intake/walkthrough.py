@@ -53,18 +53,38 @@ def to_triaged(cm: httpx.Client, incident: str) -> None:
 
 def to_under_verification(cm: httpx.Client, incident: str) -> None:
     to_triaged(cm, incident)
-    ok(cm.post(f"/v1/incidents/{incident}/verifier", json={
-        "verifier_id": "ver-0007", "organisation": "Independent Assessors Ltd",
-        "conflict_of_interest_declared_none": True}))
+    ok(
+        cm.post(
+            f"/v1/incidents/{incident}/verifier",
+            json={
+                "verifier_id": "ver-0007",
+                "organisation": "Independent Assessors Ltd",
+                "conflict_of_interest_declared_none": True,
+            },
+        )
+    )
     ok(cm.post(f"/v1/incidents/{incident}/verification", json={}))
 
 
-def attach_evidence_and_link(client: httpx.Client, incident: str, confidence: str = "probable") -> str:
+def attach_evidence_and_link(
+    client: httpx.Client, incident: str, confidence: str = "probable"
+) -> str:
     sha = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
-    ok(client.post(f"/v1/incidents/{incident}/evidence", json={
-        "type": "audit_report", "sha256": sha, "source_reliability": "B", "sensitivity": "confidential",
-        "media_type": "application/pdf", "size_bytes": 48213, "retention_class": "case_file",
-        "legal_hold": False}))
+    ok(
+        client.post(
+            f"/v1/incidents/{incident}/evidence",
+            json={
+                "type": "audit_report",
+                "sha256": sha,
+                "source_reliability": "B",
+                "sensitivity": "confidential",
+                "media_type": "application/pdf",
+                "size_bytes": 48213,
+                "retention_class": "case_file",
+                "legal_hold": False,
+            },
+        )
+    )
     return sha
 
 
@@ -72,14 +92,28 @@ def to_verified(cm: httpx.Client, verifier: httpx.Client, incident: str) -> None
     to_under_verification(cm, incident)
     sha = attach_evidence_and_link(verifier, incident)
     evidence_id = evidence_id_of(cm, incident, sha)
-    ok(verifier.post(f"/v1/incidents/{incident}/supply-chain-links", json={
-        "role": "smelter_refiner", "entity_ref": "Example Cobalt Refinery Co.",
-        "smelter_cid": "CID002050", "rmi_status": "active", "link_confidence": "probable",
-        "evidence_refs": [evidence_id]}))
-    ok(verifier.post(f"/v1/incidents/{incident}/finding", json={
-        "finding": "substantiated",
-        "rationale": "Two interview records and the audit report agree; purchase records link the site.",
-    }))
+    ok(
+        verifier.post(
+            f"/v1/incidents/{incident}/supply-chain-links",
+            json={
+                "role": "smelter_refiner",
+                "entity_ref": "Example Cobalt Refinery Co.",
+                "smelter_cid": "CID002050",
+                "rmi_status": "active",
+                "link_confidence": "probable",
+                "evidence_refs": [evidence_id],
+            },
+        )
+    )
+    ok(
+        verifier.post(
+            f"/v1/incidents/{incident}/finding",
+            json={
+                "finding": "substantiated",
+                "rationale": "Interviews and the audit report agree; purchases link the site.",
+            },
+        )
+    )
 
 
 def evidence_id_of(client: httpx.Client, incident: str, sha: str) -> str:
@@ -88,12 +122,28 @@ def evidence_id_of(client: httpx.Client, incident: str, sha: str) -> str:
 
 
 STEP2 = [
-    ("involvement", {"involvement": "directly_linked",
-                     "rationale": "We buy cobalt from the refinery supplied by the site."}),
+    (
+        "involvement",
+        {
+            "involvement": "directly_linked",
+            "rationale": "We buy cobalt from the refinery supplied by the site.",
+        },
+    ),
     ("leverage", {"leverage": "medium", "basis": "The refinery supplies 15% of our cobalt."}),
     ("severity", {"scale": 4, "scope": "group", "people_affected": 23, "irremediable": False}),
-    ("response", {"response_types": ["immediate_protection", "systemic_supplier"],
-                  "response_level": "joint_with_supplier", "state_process_referral": False}),
-    ("sourcing-decision", {"decision": "continue_with_mitigation",
-                           "rationale": "Disengaging would end the leverage needed for remedy."}),
+    (
+        "response",
+        {
+            "response_types": ["immediate_protection", "systemic_supplier"],
+            "response_level": "joint_with_supplier",
+            "state_process_referral": False,
+        },
+    ),
+    (
+        "sourcing-decision",
+        {
+            "decision": "continue_with_mitigation",
+            "rationale": "Disengaging would end the leverage needed for remedy.",
+        },
+    ),
 ]

@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, insert, select
 
 from shared.broker import LocalBroker, free_port
@@ -51,11 +50,15 @@ def write(store: EventStore, stream: str, count: int, start: int = 0) -> None:
         store.append(conn, stream, start, first + rest, context)
 
 
-def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 20) -> list[EventEnvelope]:
+def read_topic(
+    bootstrap: str, topic: str, expected: int, timeout_s: float = 20
+) -> list[EventEnvelope]:
     consumer = make_consumer(bootstrap, None)
     from kafka import TopicPartition
 
-    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+    partitions = [
+        TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])
+    ]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
     found: list[EventEnvelope] = []
@@ -69,7 +72,9 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 20)
     return found
 
 
-def test_relay_publishes_with_cloudevents_headers_and_key(broker: LocalBroker, tmp_path: Path) -> None:
+def test_relay_publishes_with_cloudevents_headers_and_key(
+    broker: LocalBroker, tmp_path: Path
+) -> None:
     store, topic = make_store(tmp_path), unique_topic()
     stream = str(uuid.uuid4())
     write(store, stream, 5)
@@ -98,11 +103,23 @@ def test_relay_publishes_with_cloudevents_headers_and_key(broker: LocalBroker, t
     assert headers["ce_source"] == b"/remedium/toy"
     assert headers["ce_subject"] == stream.encode()
     assert headers["content-type"] == b"application/json"
-    for name in ("id", "time", "tenant", "streamid", "streamversion", "actor", "correlationid",
-                 "causationid", "hash", "prevhash"):
+    for name in (
+        "id",
+        "time",
+        "tenant",
+        "streamid",
+        "streamversion",
+        "actor",
+        "correlationid",
+        "causationid",
+        "hash",
+        "prevhash",
+    ):
         assert f"ce_{name}" in headers
-    envelopes = sorted((EventEnvelope.from_kafka(r.headers, r.value) for r in records),
-                       key=lambda e: e.streamversion)
+    envelopes = sorted(
+        (EventEnvelope.from_kafka(r.headers, r.value) for r in records),
+        key=lambda e: e.streamversion,
+    )
     assert envelopes == store.read_stream(stream)
     assert verify_chain(envelopes) == []
 
@@ -182,7 +199,9 @@ def _totals(engine) -> dict[str, tuple[int, int]]:
         return {r.stream_id: (r.total, r.events) for r in conn.execute(select(totals))}
 
 
-def test_projector_applies_once_deduplicates_and_rebuilds(broker: LocalBroker, tmp_path: Path) -> None:
+def test_projector_applies_once_deduplicates_and_rebuilds(
+    broker: LocalBroker, tmp_path: Path
+) -> None:
     store, topic = make_store(tmp_path), unique_topic()
     read_model.create_all(store.engine)
     streams = [str(uuid.uuid4()) for _ in range(4)]
@@ -199,12 +218,20 @@ def test_projector_applies_once_deduplicates_and_rebuilds(broker: LocalBroker, t
     relay.publish_all()
 
     projector = Projector(
-        store.engine, TotalsProjection(topic), bootstrap=broker.bootstrap, service="toy",
+        store.engine,
+        TotalsProjection(topic),
+        bootstrap=broker.bootstrap,
+        service="toy",
         max_poll_interval_ms=3000,
     )
     projector.start()
     try:
-        _wait(lambda: len(_totals(store.engine)) == 4 and all(v[1] == 10 for v in _totals(store.engine).values()))
+        _wait(
+            lambda: (
+                len(_totals(store.engine)) == 4
+                and all(v[1] == 10 for v in _totals(store.engine).values())
+            )
+        )
         # nothing new arrives: the duplicate run must not have been applied twice
         assert _totals(store.engine) == {s: (sum(range(9)), 10) for s in streams}
     finally:
