@@ -114,6 +114,7 @@ def run(
     broker_port: Annotated[int, typer.Option(help="local broker port")] = 9092,
 ) -> None:
     """Start the local broker (unless one answers already) and every service; Ctrl-C stops all."""
+    _stop_on_signals()
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     bootstrap = os.environ.get("REMEDIUM_KAFKA_BOOTSTRAP", f"127.0.0.1:{broker_port}")
@@ -151,6 +152,17 @@ def run(
                 process.kill()
         if broker is not None:
             broker.stop()
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C or SIGTERM stop everything, also when started without a terminal (where SIGINT
+    may arrive ignored)."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _start_service(service: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:

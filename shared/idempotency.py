@@ -48,6 +48,11 @@ class IdempotencyRequest:
         digest = hashlib.sha256(f"{method} {path}\n".encode() + body).hexdigest()
         return cls(tenant, key, digest)
 
+    def for_item(self, index: int, item_json: str) -> IdempotencyRequest:
+        """The key of item ``index`` of a batch: ``<key>#<index>``, fingerprinted by the item."""
+        digest = hashlib.sha256(item_json.encode()).hexdigest()
+        return IdempotencyRequest(self.tenant, f"{self.key}#{index}", digest)
+
 
 class IdempotencyStore:
     def __init__(self, engine: Engine, ttl: timedelta = timedelta(hours=24)) -> None:

@@ -36,6 +36,17 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
+def problem_body(error: RemediumError) -> dict[str, Any]:
+    """The problem document of ``error`` (for batch results, where each item has its own)."""
+    return {
+        "type": TYPE_PREFIX + error.code,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        **error.extensions,
+    }
+
+
 def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,6 +41,7 @@ from services.intake.domain import (
 )
 from services.intake.handlers import IncidentFilters, IntakeHandlers
 from shared.domain import Actor
+from shared.errors import RemediumError
 from shared.http import (
     correlation_id,
     idempotency_request,
@@ -51,7 +52,7 @@ from shared.http import (
 )
 from shared.idempotency import IdempotencyRequest
 from shared.incident_status import IncidentStatus
-from shared.problems import problem_responses
+from shared.problems import problem_body, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["incidents"])
 READERS = ("case_manager", "verifier", "approver", "auditor", "monitor")
@@ -147,45 +148,21 @@ def submit_batch(
     correlation: str | None = Depends(correlation_id),
     intake: IntakeHandlers = Depends(handlers),
 ) -> BatchResult:
-    from shared.errors import RemediumError
-
     results = []
+    context = request_context(actor, correlation)
     for index, allegation in enumerate(body.allegations):
-        item_key = None
-        if idempotency is not None:
-            item_key = IdempotencyRequest(
-                idempotency.tenant,
-                f"{idempotency.key}#{index}",
-                IdempotencyRequest.from_request(
-                    actor.tenant,
-                    "k",
-                    "POST",
-                    "/v1/incidents",
-                    allegation.model_dump_json().encode(),
-                ).fingerprint,  # type: ignore[union-attr]
-            )
+        item_key = (
+            idempotency.for_item(index, allegation.model_dump_json()) if idempotency else None
+        )
         try:
-            stored = intake.submit(allegation, request_context(actor, correlation), item_key)
-            results.append(
-                BatchItemResult(
-                    index=index,
-                    status=stored.status_code,
-                    result=CommandAccepted.model_validate(stored.body),
-                )
-            )
+            stored = intake.submit(allegation, context, item_key)
         except RemediumError as error:
             results.append(
-                BatchItemResult(
-                    index=index,
-                    status=error.status,
-                    problem={
-                        "type": f"urn:remedium:problem:{error.code}",
-                        "title": error.title,
-                        "status": error.status,
-                        "detail": error.detail,
-                    },
-                )
+                BatchItemResult(index=index, status=error.status, problem=problem_body(error))
             )
+            continue
+        accepted = CommandAccepted.model_validate(stored.body)
+        results.append(BatchItemResult(index=index, status=stored.status_code, result=accepted))
     return BatchResult(results=results)
 
 
@@ -240,13 +217,15 @@ def incident_events(
 
 
 @router.get(
-    "/reports/{reply_token}",
+    "/reports/status",
     tags=["reporters"],
     summary="Follow an anonymous report with its reply token",
-    responses=problem_responses(401, 403, 404),
+    description="The token travels in the `Reply-Token` header, never in the URL, so that "
+    "access logs and proxies do not record it.",
+    responses=problem_responses(401, 403, 404, 422),
 )
 def report_status(
-    reply_token: Annotated[str, Field(min_length=10, max_length=100)],
+    reply_token: Annotated[str, Header(alias="Reply-Token", min_length=10, max_length=100)],
     actor: Actor = Depends(require_roles("reporter", "case_manager")),
     intake: IntakeHandlers = Depends(handlers),
 ) -> dict[str, Any]:

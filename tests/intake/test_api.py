@@ -298,14 +298,16 @@ def test_anonymous_reporter_follows_up_with_the_reply_token(intake: IntakeUnderT
     )
     body = ok(reporter.post("/v1/incidents", json=anonymous), 201)
     token = body["reply_token"]
-    status = ok(reporter.get(f"/v1/reports/{token}"))
+    status = ok(reporter.get("/v1/reports/status", headers={"Reply-Token": token}))
     assert status == {
         "reference": body["reference"],
         "status": "received",
         "updated_at": status["updated_at"],
     }
-    assert reporter.get(f"/v1/reports/{'x' * 32}").status_code == 404
-    assert intake.client("other_tenant").get(f"/v1/reports/{token}").status_code == 404
+    assert reporter.get("/v1/reports/status", headers={"Reply-Token": "x" * 32}).status_code == 404
+    foreign = intake.client("other_tenant")
+    assert foreign.get("/v1/reports/status", headers={"Reply-Token": token}).status_code == 404
+    assert reporter.get("/v1/reports/status").status_code == 422
 
 
 def test_another_tenant_gets_404_and_roles_are_enforced(intake: IntakeUnderTest) -> None:
