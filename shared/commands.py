@@ -34,6 +34,16 @@ class Repository(Generic[A]):
         with read_transaction(self.store.engine) as conn:
             return self.load_in(conn, stream_id, tenant)
 
+    def load_or_new(self, stream_id: str, tenant: str) -> A:
+        """The aggregate, or a new empty one when the stream does not exist yet.
+
+        Another tenant's stream is still a 404, never a fresh aggregate."""
+        with read_transaction(self.store.engine) as conn:
+            owner = self.store.stream_tenant(stream_id, conn)
+            if owner is None:
+                return self.aggregate_type(stream_id)
+            return self.load_in(conn, stream_id, tenant)
+
     def load_in(self, conn: Connection, stream_id: str, tenant: str) -> A:
         snapshot = self.store.snapshot(stream_id, conn)
         if snapshot is not None:
@@ -68,9 +78,11 @@ class Command(Generic[A]):
     decide: Callable[[A], None]
     respond: Callable[[CommandResult], StoredResponse]
     create: Callable[[], A] | None = None
+    create_if_missing: bool = False
     if_match: int | None = None
     idempotency: IdempotencyRequest | None = None
-    also_write: list[Callable[[Connection], None]] = field(default_factory=list)
+    also_write: list[Callable[[Connection, CommandResult], None]] = field(default_factory=list)
+    """Writes that belong to the same transaction (vault, read models), given the result."""
 
 
 class CommandRunner(Generic[A]):
@@ -109,6 +121,8 @@ class CommandRunner(Generic[A]):
     def _aggregate(self, command: Command[A]) -> A:
         if command.create is not None:
             return command.create()
+        if command.create_if_missing:
+            return self.repository.load_or_new(command.stream_id, command.context.tenant)
         return self.repository.load(command.stream_id, command.context.tenant)
 
     def _commit(self, command: Command[A], aggregate: A, expected_version: int) -> StoredResponse:
@@ -123,12 +137,11 @@ class CommandRunner(Generic[A]):
                     command.context,
                     state_after=aggregate.snapshot,
                 )
-            for write in command.also_write:
-                write(conn)
             version = expected_version + len(envelopes)
-            response = command.respond(
-                CommandResult(command.stream_id, version, envelopes, aggregate)
-            )
+            result = CommandResult(command.stream_id, version, envelopes, aggregate)
+            for write in command.also_write:
+                write(conn, result)
+            response = command.respond(result)
             if command.idempotency is not None:
                 self.idempotency.remember(conn, command.idempotency, response)
         aggregate.version = version

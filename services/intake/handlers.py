@@ -65,7 +65,7 @@ class IntakeHandlers:
         contact_ref = new_ref() if contact else None
         reply_token = secrets.token_urlsafe(24) if contact is None else None
 
-        def seal(conn: Connection) -> None:
+        def seal(conn: Connection, _: CommandResult) -> None:
             vault = self.runtime.vault
             subject = str(reporter_id)
             vault.seal(
@@ -95,22 +95,17 @@ class IntakeHandlers:
                     )
                 )
 
-        created: list[Incident] = []
-
         def create() -> Incident:
-            created.append(
-                Incident.submit(
-                    incident_id,
-                    cmd,
-                    context.command,
-                    reference=new_reference(context.now),
-                    summary_ref=summary_ref,
-                    reporter_id=reporter_id,
-                    contact_ref=contact_ref,
-                    has_reply_token=reply_token is not None,
-                )
+            return Incident.submit(
+                incident_id,
+                cmd,
+                context.command,
+                reference=new_reference(context.now),
+                summary_ref=summary_ref,
+                reporter_id=reporter_id,
+                contact_ref=contact_ref,
+                has_reply_token=reply_token is not None,
             )
-            return created[0]
 
         def respond(result: CommandResult) -> StoredResponse:
             body = _accepted(result)
@@ -126,10 +121,7 @@ class IntakeHandlers:
                 respond=respond,
                 create=create,
                 idempotency=idempotency,
-                also_write=[
-                    seal,
-                    lambda conn: self._list_upsert(conn, created[0], context, new=True),
-                ],
+                also_write=[seal, lambda conn, result: self._list_upsert(conn, result, new=True)],
             )
         )
 
@@ -143,21 +135,15 @@ class IntakeHandlers:
         idempotency: IdempotencyRequest | None = None,
     ) -> StoredResponse:
         """Run one command on an existing incident and answer 200 with its new version."""
-        loaded: list[Incident] = []
-
-        def decide_and_remember(incident: Incident) -> None:
-            loaded.append(incident)
-            decide(incident)
-
         return self.runner.run(
             Command(
                 stream_id=str(incident_id),
                 context=context.append(),
-                decide=decide_and_remember,
+                decide=decide,
                 respond=lambda result: command_response(200, _accepted(result), result.version),
                 if_match=if_match,
                 idempotency=idempotency,
-                also_write=[lambda conn: self._list_upsert(conn, loaded[0], context, new=False)],
+                also_write=[lambda conn, result: self._list_upsert(conn, result, new=False)],
             )
         )
 
@@ -240,22 +226,24 @@ class IntakeHandlers:
         }
 
     # --- the incident list read model ---------------------------------------------------
-    def _list_upsert(
-        self, conn: Connection, incident: Incident, context: RequestContext, *, new: bool
-    ) -> None:
-        state = incident.state
+    @staticmethod
+    def _list_upsert(conn: Connection, result: CommandResult, *, new: bool) -> None:
+        if not result.envelopes:
+            return
+        incident: Incident = result.aggregate  # type: ignore[assignment]
+        state, last = incident.state, result.envelopes[-1]
         values = {
             "status": str(state.status),
             "abuse_types": [str(a) for a in state.alleged_abuses],
             "immediate_danger": state.immediate_danger,
-            "updated_at": context.now,
-            "version": incident.version + len(incident.changes),
+            "updated_at": last.time,
+            "version": result.version,
         }
         if new:
             conn.execute(
                 insert(incident_list).values(
                     incident_id=incident.stream_id,
-                    tenant=context.actor.tenant,
+                    tenant=last.tenant,
                     reference=state.reference,
                     channel=str(state.channel),
                     minerals=[str(m) for m in state.minerals],
