@@ -6,14 +6,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from services.intake.app import create_app
-from shared.auth import ApiKeys
 from shared.broker import LocalBroker
-from shared.database import make_engine
 from shared.settings import Settings
 from tests.support.servers import RunningService
+from tests.support.system import make_keys, system_settings
+
+intake_settings = system_settings
 
 
 @dataclass
@@ -22,36 +24,8 @@ class IntakeUnderTest:
     settings: Settings
     keys: dict[str, str]
 
-    def client(self, who: str = "case_manager"):
+    def client(self, who: str = "case_manager") -> httpx.Client:
         return self.service.client(self.keys[who])
-
-
-def intake_settings(data_dir: Path, bootstrap: str) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        kafka_bootstrap=bootstrap,
-        relay_poll_interval_s=0.05,
-        kafka_max_poll_interval_ms=3000,
-        kafka_request_timeout_ms=3000,
-    )
-
-
-def make_keys(settings: Settings) -> dict[str, str]:
-    keys = ApiKeys(make_engine(settings.auth_url()))
-    roles = {
-        "reporter": ["reporter"],
-        "case_manager": ["case_manager"],
-        "verifier": ["verifier"],
-        "approver": ["approver"],
-        "auditor": ["auditor"],
-        "analyst": ["analyst"],
-    }
-    made = {
-        name: keys.create(tenant="acme", subject=f"{name}-1", roles=r) for name, r in roles.items()
-    }
-    made["other_tenant"] = keys.create(tenant="globex", subject="cm-globex", roles=["case_manager"])
-    made["second_approver"] = keys.create(tenant="acme", subject="approver-2", roles=["approver"])
-    return made
 
 
 @pytest.fixture
