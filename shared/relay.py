@@ -10,6 +10,7 @@ but a stream's events are never skipped or overtaken.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -18,7 +19,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select, text
 
 from shared.database import read_transaction, write_transaction
 from shared.envelope import EventEnvelope
@@ -64,6 +65,7 @@ class OutboxRelay:
         self.last_error: str | None = None
         self.broker_ok = False
         self._next_check = 0.0
+        self._lease = RelayLease(engine, f"remedium.relay.{service}")
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -78,6 +80,7 @@ class OutboxRelay:
         if self._thread is not None:
             self._thread.join(timeout_s)
         self._drop_producer()
+        self._lease.release()
 
     def wake(self) -> None:
         self._wake.set()
@@ -99,6 +102,8 @@ class OutboxRelay:
     # --- one round ---------------------------------------------------------------------
     def publish_batch(self) -> int:
         """Publish up to ``batch_size`` pending events; return how many were acknowledged."""
+        if not self._lease.held():
+            return 0  # another replica of this service is relaying
         pending = self._pending()
         OUTBOX_PENDING.labels(self.service).set(self.pending_count() if pending else 0)
         if not pending:
@@ -188,6 +193,41 @@ class OutboxRelay:
         log.warning("relay %s: publishing failed, will retry: %s", self.service, self.last_error)
         self._drop_producer()
         self._next_check = 0.0
+
+
+class RelayLease:
+    """Only one relay per database publishes at a time, so replicas of a service do not send
+    the same outbox twice. On PostgreSQL a session advisory lock held on a dedicated connection
+    decides; an embedded SQLite file has a single writer process anyway."""
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        self.engine = engine
+        self.key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        self._connection: Connection | None = None
+
+    def held(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._connection is None:
+            connection = self.engine.connect()
+            locked = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
+            ).scalar_one()
+            connection.commit()
+            if not locked:
+                connection.close()
+                return False
+            self._connection = connection
+        return True
+
+    def release(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+                self._connection.commit()
+            finally:
+                self._connection.close()
+                self._connection = None
 
 
 def _acknowledged_prefix(futures: list[Any]) -> int:

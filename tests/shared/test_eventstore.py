@@ -134,3 +134,22 @@ def test_tampering_is_detected_with_stream_and_version(store: EventStore) -> Non
         )
     problems = verify_chain(store.read_stream(stream))
     assert problems == [f"stream {stream} version 2: content does not match its hash (altered)"]
+
+
+def test_only_one_relay_per_database_holds_the_lease(db_url: str) -> None:
+    from shared.relay import RelayLease
+
+    engine = make_engine(db_url)
+    first, second = (
+        RelayLease(engine, "remedium.relay.toy"),
+        RelayLease(engine, "remedium.relay.toy"),
+    )
+    assert first.held()
+    if engine.dialect.name == "postgresql":
+        assert not second.held()
+        first.release()
+        assert second.held()
+    else:
+        assert second.held()  # one embedded writer process: nothing to elect
+    second.release()
+    first.release()
