@@ -108,6 +108,7 @@ def build_runtime(
             service=definition.name,
             partitions=settings.kafka_partitions,
             max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+            group_prefix=settings.consumer_group_prefix,
         )
         for projection in definition.projections(runtime)
     ]

@@ -25,7 +25,7 @@ from shared.migrations import AUTH_MIGRATIONS, service_migrations, upgrade
 from shared.settings import get_settings
 
 # Services in start order; each module exposes ``definition`` and ``create_app``.
-SERVICES = {"intake": "services.intake.app"}
+SERVICES = {"intake": "services.intake.app", "plan": "services.plan.app"}
 
 app = typer.Typer(help="Remedium operator commands.", no_args_is_help=True)
 console = Console()

@@ -65,8 +65,10 @@ class Projector:
         service: str,
         partitions: int = 3,
         max_poll_interval_ms: int = 300_000,
+        group_prefix: str = "remedium",
         consumer_factory: Callable[..., KafkaConsumer] = make_consumer,
     ) -> None:
+        self.group_prefix = group_prefix
         self.engine = engine
         self.projection = projection
         self.bootstrap = bootstrap
@@ -81,7 +83,7 @@ class Projector:
 
     @property
     def group_id(self) -> str:
-        return f"remedium.{self.service}.{self.projection.name}"
+        return f"{self.group_prefix}.{self.service}.{self.projection.name}"
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     kafka_partitions: int = Field(default=3, ge=1)
     kafka_request_timeout_ms: int = 10_000
     kafka_max_poll_interval_ms: int = 300_000
+    consumer_group_prefix: str = Field(
+        default="remedium", description="consumer groups are <prefix>.<service>.<projection>"
+    )
     auth_database_url: str | None = None
     vault_master_key: str | None = Field(
         default=None, description="base64 32-byte key wrapping every per-person data key"

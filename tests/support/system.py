@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,13 +38,16 @@ def system_settings(data_dir: Path, bootstrap: str) -> Settings:
         relay_poll_interval_s=0.05,
         kafka_max_poll_interval_ms=3000,
         kafka_request_timeout_ms=3000,
+        consumer_group_prefix=f"test-{uuid.uuid4().hex[:8]}",  # no rebalances between tests
     )
 
 
 def make_keys(settings: Settings) -> dict[str, str]:
     upgrade(AUTH_MIGRATIONS, settings.auth_url())
     keys = ApiKeys(make_engine(settings.auth_url()))
-    made = {name: keys.create(tenant="acme", subject=name, roles=roles) for name, roles in ROLES.items()}
+    made = {
+        name: keys.create(tenant="acme", subject=name, roles=roles) for name, roles in ROLES.items()
+    }
     made["other_tenant"] = keys.create(tenant="globex", subject="globex-cm", roles=["case_manager"])
     made["other_approver"] = keys.create(tenant="globex", subject="globex-ap", roles=["approver"])
     return made

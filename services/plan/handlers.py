@@ -1,0 +1,286 @@
+"""Plan's use cases: victims and their sealed identities, consent, needs, the remediation plan
+and its four-eyes approval. Every command is one transaction: events, vault writes and the plan
+list move together."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from services.plan.domain import (
+    IDENTITY_FIELDS,
+    AssignGuardian,
+    IncidentFacts,
+    PersonIdentity,
+    RegisterVictim,
+    RemediationCase,
+    plan_guards_unmet,
+)
+from services.plan.tables import known_incidents, plan_list
+from shared.commands import Command, CommandResult, CommandRunner, Repository
+from shared.database import read_transaction
+from shared.errors import NotFound
+from shared.http import RequestContext, command_response
+from shared.idempotency import IdempotencyRequest, StoredResponse
+from shared.incident_status import IncidentStatus
+from shared.vault import new_ref
+
+if TYPE_CHECKING:
+    from shared.app import ServiceRuntime
+
+Decision = Callable[[RemediationCase], None]
+Write = Callable[[Connection, CommandResult], None]
+IDENTITY_FIELD = "identity"
+
+
+class PlanHandlers:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self.repository = Repository(runtime.store, RemediationCase)
+        self.runner = CommandRunner(self.repository, runtime.idempotency)
+
+    # --- what plan knows about the incident from intake ----------------------------------
+    def facts(self, incident_id: uuid.UUID, tenant: str) -> IncidentFacts:
+        with read_transaction(self.runtime.engine) as conn:
+            row = conn.execute(
+                select(known_incidents).where(known_incidents.c.incident_id == str(incident_id))
+            ).first()
+        if row is None:
+            return IncidentFacts(status=None, response_determined=False, child_involved=False)
+        if row.tenant != tenant:
+            raise NotFound("no such incident")
+        return IncidentFacts(
+            status=IncidentStatus(row.status),
+            response_determined=row.response_determined,
+            child_involved=row.child_involved,
+        )
+
+    # --- commands ------------------------------------------------------------------------
+    def execute(
+        self,
+        incident_id: uuid.UUID,
+        decide: Decision,
+        context: RequestContext,
+        *,
+        if_match: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
+        created: tuple[str, uuid.UUID] | None = None,
+        also_write: list[Write] | None = None,
+    ) -> StoredResponse:
+        """Run one command on the incident's case (created on first use); answer with the new
+        version, and with the id of what the command created (``created``: name, id)."""
+
+        def respond(result: CommandResult) -> StoredResponse:
+            body = _accepted(result)
+            if created is not None:
+                body[created[0]] = str(created[1])
+            return command_response(201 if created else 200, body, result.version)
+
+        return self.runner.run(
+            Command(
+                stream_id=str(incident_id),
+                context=context.append(),
+                decide=decide,
+                respond=respond,
+                create_if_missing=True,
+                if_match=if_match,
+                idempotency=idempotency,
+                also_write=[*(also_write or []), _update_plan_list],
+            )
+        )
+
+    def register_victim(
+        self,
+        incident_id: uuid.UUID,
+        cmd: RegisterVictim,
+        context: RequestContext,
+        idempotency: IdempotencyRequest | None,
+    ) -> StoredResponse:
+        facts = self.facts(incident_id, context.actor.tenant)
+        victim_id = uuid.uuid4()
+        identity_ref, seal = self._sealer(victim_id, cmd.identity, context)
+        return self.execute(
+            incident_id,
+            lambda case: case.register_victim(
+                cmd, context.command, victim_id=victim_id, identity_ref=identity_ref, incident=facts
+            ),
+            context,
+            idempotency=idempotency,
+            created=("victim_id", victim_id),
+            also_write=seal,
+        )
+
+    def assign_guardian(
+        self,
+        incident_id: uuid.UUID,
+        victim_id: uuid.UUID,
+        cmd: AssignGuardian,
+        context: RequestContext,
+        idempotency: IdempotencyRequest | None,
+    ) -> StoredResponse:
+        guardian_id = uuid.uuid4()
+        identity_ref, seal = self._sealer(guardian_id, cmd.identity, context)
+        return self.execute(
+            incident_id,
+            lambda case: case.assign_guardian(
+                victim_id, cmd, context.command, guardian_id=guardian_id, identity_ref=identity_ref
+            ),
+            context,
+            idempotency=idempotency,
+            created=("guardian_id", guardian_id),
+            also_write=seal,
+        )
+
+    def _sealer(
+        self, person_id: uuid.UUID, identity: PersonIdentity | None, context: RequestContext
+    ) -> tuple[str | None, list[Write]]:
+        """A vault reference for ``identity`` and the write that seals it under the person's key."""
+        if identity is None:
+            return None, []
+        ref = new_ref()
+        fields = {name: getattr(identity, name) for name in sorted(IDENTITY_FIELDS)}
+        plaintext = json.dumps(
+            {name: value.get_secret_value() if value else None for name, value in fields.items()}
+        )
+
+        def seal(conn: Connection, _: CommandResult) -> None:
+            self.runtime.vault.seal(
+                conn,
+                tenant=context.actor.tenant,
+                subject_id=str(person_id),
+                field=IDENTITY_FIELD,
+                value=plaintext,
+                ref=ref,
+            )
+
+        return ref, [seal]
+
+    # --- personal data -----------------------------------------------------------------
+    def read_identity(
+        self, incident_id: uuid.UUID, person_id: uuid.UUID, purpose: str, context: RequestContext
+    ) -> dict[str, Any]:
+        """Record the access (an event), then open the vault. Erased people read as erased."""
+        self.execute(
+            incident_id,
+            lambda case: case.record_identity_access(
+                person_id, sorted(IDENTITY_FIELDS), purpose, context.command
+            ),
+            context,
+        )
+        case = self.repository.load(str(incident_id), context.actor.tenant)
+        ref = case.identity_ref_of(person_id)
+        if ref is None:  # registered without an identity
+            return {"person_id": str(person_id), "erased": False, "identity": None}
+        with read_transaction(self.runtime.engine) as conn:
+            opened = self.runtime.vault.open(conn, tenant=context.actor.tenant, ref=ref)
+        if opened is None:
+            return {"person_id": str(person_id), "erased": True, "identity": None}
+        return {"person_id": str(person_id), "erased": False, "identity": json.loads(opened)}
+
+    def erase_identity(
+        self, incident_id: uuid.UUID, person_id: uuid.UUID, context: RequestContext
+    ) -> StoredResponse:
+        def shred(conn: Connection, _: CommandResult) -> None:
+            self.runtime.vault.erase(conn, tenant=context.actor.tenant, subject_id=str(person_id))
+
+        return self.execute(
+            incident_id,
+            lambda case: case.record_erasure(person_id, context.command),
+            context,
+            also_write=[shred],
+        )
+
+    def set_legal_hold(
+        self,
+        incident_id: uuid.UUID,
+        person_id: uuid.UUID,
+        decide: Decision,
+        hold: bool,
+        context: RequestContext,
+    ) -> StoredResponse:
+        def mark(conn: Connection, _: CommandResult) -> None:
+            self.runtime.vault.set_legal_hold(
+                conn, tenant=context.actor.tenant, subject_id=str(person_id), hold=hold
+            )
+
+        return self.execute(incident_id, decide, context, also_write=[mark])
+
+    # --- queries -------------------------------------------------------------------------
+    def case_view(self, incident_id: uuid.UUID, tenant: str) -> tuple[dict[str, Any], int]:
+        case = self.repository.load(str(incident_id), tenant)
+        view = case.state.model_dump(mode="json")
+        view["incident_id"] = str(incident_id)
+        view["version"] = case.version
+        view["blocking_approval"] = plan_guards_unmet(case.state)
+        return view, case.version
+
+    def events(self, incident_id: uuid.UUID, tenant: str) -> list[dict[str, Any]]:
+        self.repository.load(str(incident_id), tenant)
+        return [e.to_structured() for e in self.runtime.store.read_stream(str(incident_id))]
+
+    def list_plans(self, tenant: str, status: str | None) -> list[dict[str, Any]]:
+        query = select(plan_list).where(plan_list.c.tenant == tenant)
+        if status:
+            query = query.where(plan_list.c.status == status)
+        with read_transaction(self.runtime.engine) as conn:
+            rows = conn.execute(query.order_by(plan_list.c.updated_at.desc()))
+            return [
+                {
+                    **row._asdict(),
+                    "updated_at": row.updated_at.isoformat(),
+                }
+                for row in rows
+            ]
+
+
+def _accepted(result: CommandResult) -> dict[str, Any]:
+    case: RemediationCase = result.aggregate  # type: ignore[assignment]
+    return {
+        "incident_id": result.stream_id,
+        "status": _status(case),
+        "plan_status": _plan_status(case),
+        "revision": _revision(case),
+        "version": result.version,
+        "events": [e.type.split(".")[3] for e in result.envelopes],
+    }
+
+
+def _update_plan_list(conn: Connection, result: CommandResult) -> None:
+    if not result.envelopes:
+        return
+    case: RemediationCase = result.aggregate  # type: ignore[assignment]
+    last = result.envelopes[-1]
+    state = case.state
+    conn.execute(delete(plan_list).where(plan_list.c.incident_id == result.stream_id))
+    conn.execute(
+        insert(plan_list).values(
+            incident_id=result.stream_id,
+            tenant=last.tenant,
+            status=_status(case),
+            plan_status=_plan_status(case),
+            revision=_revision(case),
+            victims=len(state.victims),
+            children=sum(1 for victim in state.victims.values() if victim.is_child),
+            actions=len(state.plan.actions) if state.plan is not None else 0,
+            updated_at=last.time,
+            version=result.version,
+        )
+    )
+
+
+def _status(case: RemediationCase) -> str:
+    return str(case.state.status) if case.state.status else "response_determined"
+
+
+def _plan_status(case: RemediationCase) -> str | None:
+    plan = case.state.plan
+    return str(plan.status) if plan is not None else None
+
+
+def _revision(case: RemediationCase) -> int:
+    plan = case.state.plan
+    return plan.revision if plan is not None else 0

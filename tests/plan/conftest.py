@@ -1,0 +1,26 @@
+"""Intake and plan running together on the real broker: plan learns about incidents only
+from intake's events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.intake.app import create_app as create_intake
+from services.plan.app import create_app as create_plan
+from shared.broker import LocalBroker
+from tests.support.system import System, make_keys, system_settings
+
+
+@pytest.fixture
+def system(tmp_path: Path, broker: LocalBroker) -> Iterator[System]:
+    settings = system_settings(tmp_path, broker.bootstrap)
+    running = System(settings, keys=make_keys(settings))
+    try:
+        running.start("intake", create_intake)
+        running.start("plan", create_plan)
+        yield running
+    finally:
+        running.stop()
