@@ -28,7 +28,7 @@ class PreconditionFailed(RemediumError):
 
     status = 409
     code = "precondition-failed"
-    title = "The incident is not in a state that allows this"
+    title = "The current state does not allow this"
 
 
 class InvalidCommand(RemediumError):

@@ -128,7 +128,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             },
             "example": {
                 "type": TYPE_PREFIX + "precondition-failed",
-                "title": "The incident is not in a state that allows this",
+                "title": "The current state does not allow this",
                 "status": 409,
                 "detail": "a case manager must be assigned before triage",
             },
