@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from services.plan.api import router
 from services.plan.domain import registry
 from services.plan.handlers import PlanHandlers
-from services.plan.projections import IntakeIncidents
 from shared.app import ServiceDefinition, create_service_app
+from shared.incident_directory import IncidentDirectory
 from shared.settings import Settings
 
 definition = ServiceDefinition(
@@ -22,7 +22,7 @@ definition = ServiceDefinition(
     registry=registry,
     routers=[router],
     build_handlers=PlanHandlers,
-    projections=lambda runtime: [IntakeIncidents()],
+    projections=lambda runtime: [IncidentDirectory()],
 )
 
 

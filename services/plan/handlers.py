@@ -20,13 +20,12 @@ from services.plan.domain import (
     RemediationCase,
     plan_guards_unmet,
 )
-from services.plan.tables import known_incidents, plan_list
+from services.plan.tables import plan_list
 from shared.commands import Command, CommandResult, CommandRunner, Repository
 from shared.database import read_transaction
-from shared.errors import NotFound
 from shared.http import RequestContext, command_response
 from shared.idempotency import IdempotencyRequest, StoredResponse
-from shared.incident_status import IncidentStatus
+from shared.incident_directory import lookup
 from shared.vault import new_ref
 
 if TYPE_CHECKING:
@@ -46,18 +45,8 @@ class PlanHandlers:
     # --- what plan knows about the incident from intake ----------------------------------
     def facts(self, incident_id: uuid.UUID, tenant: str) -> IncidentFacts:
         with read_transaction(self.runtime.engine) as conn:
-            row = conn.execute(
-                select(known_incidents).where(known_incidents.c.incident_id == str(incident_id))
-            ).first()
-        if row is None:
-            return IncidentFacts(status=None, response_determined=False, child_involved=False)
-        if row.tenant != tenant:
-            raise NotFound("no such incident")
-        return IncidentFacts(
-            status=IncidentStatus(row.status),
-            response_determined=row.response_determined,
-            child_involved=row.child_involved,
-        )
+            known = lookup(conn, str(incident_id), tenant)
+        return IncidentFacts(known.status, known.response_determined, known.child_involved)
 
     # --- commands ------------------------------------------------------------------------
     def execute(

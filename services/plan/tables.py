@@ -1,22 +1,14 @@
-"""Plan's own tables: what plan knows about incidents from intake's events (its local
-projection, used to enforce its guards) and the plan list read model."""
+"""Plan's own tables: the plan list read model. (What plan knows about incidents from intake
+lives in ``shared.incident_directory``.)"""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
+
+from shared.incident_directory import metadata as directory_metadata
+from shared.tables import metadata as core_metadata
 
 metadata = MetaData()
-
-known_incidents = Table(
-    "known_incidents",
-    metadata,
-    Column("incident_id", String(64), primary_key=True),
-    Column("tenant", String(64), nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("response_determined", Boolean, nullable=False),
-    Column("child_involved", Boolean, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
 
 plan_list = Table(
     "plan_list",
@@ -32,3 +24,6 @@ plan_list = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),
 )
+
+SCHEMA = [core_metadata, directory_metadata, metadata]
+"""Everything plan's migrations create (checked against them by a test)."""

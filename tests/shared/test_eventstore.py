@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import update
 
-from services.intake.tables import metadata as intake_metadata
+from shared.cli import SERVICES
 from shared.commands import Repository
 from shared.database import make_engine, write_transaction
 from shared.envelope import GENESIS_HASH, verify_chain
@@ -19,7 +20,6 @@ from shared.errors import ConcurrencyError, NotFound
 from shared.eventstore import AppendContext, EventStore
 from shared.migrations import service_migrations, upgrade
 from shared.tables import events
-from shared.tables import metadata as core_metadata
 from tests.shared.toy import Counter, Incremented, Opened, registry
 
 
@@ -38,11 +38,13 @@ def append(store: EventStore, stream: str, expected: int, *new_events, tenant: s
         return store.append(conn, stream, expected, list(new_events), context(tenant))
 
 
-def test_migrations_match_the_table_definitions(db_url: str) -> None:
-    upgrade(service_migrations("intake"), db_url)
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_migrations_match_the_table_definitions(db_url: str, service: str) -> None:
+    upgrade(service_migrations(service), db_url)
     engine = make_engine(db_url)
+    schema = importlib.import_module(f"services.{service}.tables").SCHEMA
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), [core_metadata, intake_metadata])
+        diff = compare_metadata(MigrationContext.configure(conn), schema)
     assert diff == []
 
 
