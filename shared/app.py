@@ -28,6 +28,7 @@ from shared.problems import install_problem_handlers
 from shared.projector import Projection, Projector
 from shared.relay import OutboxRelay
 from shared.settings import Settings, get_settings
+from shared.ticker import Ticker
 from shared.vault import Vault, load_master_key
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class ServiceRuntime:
     vault: Vault
     relay: OutboxRelay | None = None
     projectors: list[Projector] = field(default_factory=list)
+    tickers: list[Ticker] = field(default_factory=list)
     handlers: Any = None
 
     @property
@@ -62,6 +64,7 @@ class ServiceDefinition:
     routers: list[APIRouter]
     build_handlers: Callable[[ServiceRuntime], Any]
     projections: Callable[[ServiceRuntime], list[Projection]] = lambda runtime: []
+    tickers: Callable[[ServiceRuntime], list[Ticker]] = lambda runtime: []
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -113,6 +116,7 @@ def build_runtime(
         for projection in definition.projections(runtime)
     ]
     runtime.handlers = definition.build_handlers(runtime)
+    runtime.tickers = definition.tickers(runtime)
     return runtime
 
 
@@ -124,11 +128,12 @@ def create_service_app(definition: ServiceDefinition, settings: Settings | None 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if runtime.relay is not None:
             runtime.relay.start()
-        for projector in runtime.projectors:
-            projector.start()
+        workers: list[Projector | Ticker] = [*runtime.projectors, *runtime.tickers]
+        for worker in workers:
+            worker.start()
         yield
-        for projector in runtime.projectors:
-            projector.stop()
+        for worker in reversed(workers):
+            worker.stop()
         if runtime.relay is not None:
             runtime.relay.stop()
         runtime.engine.dispose()
@@ -171,6 +176,10 @@ def ops_router() -> APIRouter:
         body: dict[str, Any] = {"status": "ready" if ready else "degraded", "checks": checks}
         if runtime.relay is not None:
             body["outbox_pending"] = runtime.relay.pending_count()
+        body["workers"] = {
+            **{p.group_id: p.last_error or "ok" for p in runtime.projectors},
+            **{t.name: t.last_error or "ok" for t in runtime.tickers},
+        }
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_interval_s: float = Field(default=0.5, gt=0)
     snapshot_every: int = Field(default=100, ge=2)
+    deadline_check_interval_s: float = Field(
+        default=60.0, gt=0, description="how often monitoring looks for overdue actions"
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     idempotency_ttl_hours: int = 24
     log_level: str = "INFO"

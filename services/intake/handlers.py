@@ -10,22 +10,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from services.intake.domain import Incident, SubmitAllegation
 from services.intake.domain.guards import allowed_next_steps
 from services.intake.tables import incident_list, reply_tokens
-from shared.commands import Command, CommandResult, CommandRunner, Repository
+from shared.aggregate_handlers import AggregateHandlers
+from shared.commands import Command, CommandResult
 from shared.database import read_transaction
 from shared.errors import InvalidCommand, NotFound
 from shared.http import RequestContext, command_response
 from shared.idempotency import IdempotencyRequest, StoredResponse
 from shared.vault import new_ref
-
-if TYPE_CHECKING:
-    from shared.app import ServiceRuntime
 
 Decision = Callable[[Incident], None]
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -48,11 +46,8 @@ class IncidentFilters:
     immediate_danger: bool | None = None
 
 
-class IntakeHandlers:
-    def __init__(self, runtime: ServiceRuntime) -> None:
-        self.runtime = runtime
-        self.repository = Repository(runtime.store, Incident)
-        self.runner = CommandRunner(self.repository, runtime.idempotency)
+class IntakeHandlers(AggregateHandlers[Incident]):
+    aggregate_type = Incident
 
     # --- commands ----------------------------------------------------------------------
     def submit(
@@ -108,7 +103,7 @@ class IntakeHandlers:
             )
 
         def respond(result: CommandResult) -> StoredResponse:
-            body = _accepted(result)
+            body = self.accepted(result)
             if reply_token is not None:
                 body["reply_token"] = reply_token
             return command_response(201, body, result.version)
@@ -121,29 +116,7 @@ class IntakeHandlers:
                 respond=respond,
                 create=create,
                 idempotency=idempotency,
-                also_write=[seal, lambda conn, result: self._list_upsert(conn, result, new=True)],
-            )
-        )
-
-    def execute(
-        self,
-        incident_id: uuid.UUID,
-        decide: Decision,
-        context: RequestContext,
-        *,
-        if_match: int | None = None,
-        idempotency: IdempotencyRequest | None = None,
-    ) -> StoredResponse:
-        """Run one command on an existing incident and answer 200 with its new version."""
-        return self.runner.run(
-            Command(
-                stream_id=str(incident_id),
-                context=context.append(),
-                decide=decide,
-                respond=lambda result: command_response(200, _accepted(result), result.version),
-                if_match=if_match,
-                idempotency=idempotency,
-                also_write=[lambda conn, result: self._list_upsert(conn, result, new=False)],
+                also_write=[seal, self.update_read_model],
             )
         )
 
@@ -167,10 +140,6 @@ class IntakeHandlers:
         view["version"] = incident.version
         view["blocking_next_step"] = allowed_next_steps(incident.state)
         return view, incident.version
-
-    def events(self, incident_id: uuid.UUID, tenant: str) -> list[dict[str, Any]]:
-        self.repository.load(str(incident_id), tenant)  # 404 for unknown or foreign incidents
-        return [e.to_structured() for e in self.runtime.store.read_stream(str(incident_id))]
 
     def list_incidents(
         self, tenant: str, filters: IncidentFilters, limit: int, cursor: str | None
@@ -226,8 +195,16 @@ class IntakeHandlers:
         }
 
     # --- the incident list read model ---------------------------------------------------
-    @staticmethod
-    def _list_upsert(conn: Connection, result: CommandResult, *, new: bool) -> None:
+    def accepted(self, result: CommandResult) -> dict[str, Any]:
+        incident: Incident = result.aggregate  # type: ignore[assignment]
+        return {
+            **super().accepted(result),
+            "reference": incident.state.reference,
+            "status": str(incident.state.status),
+        }
+
+    def update_read_model(self, conn: Connection, result: CommandResult) -> None:
+        """The incident list row: inserted with the incident, updated by every command."""
         if not result.envelopes:
             return
         incident: Incident = result.aggregate  # type: ignore[assignment]
@@ -239,7 +216,7 @@ class IntakeHandlers:
             "updated_at": last.time,
             "version": result.version,
         }
-        if new:
+        if result.envelopes[0].streamversion == 1:
             conn.execute(
                 insert(incident_list).values(
                     incident_id=incident.stream_id,
@@ -259,17 +236,6 @@ class IntakeHandlers:
                 .where(incident_list.c.incident_id == incident.stream_id)
                 .values(**values)
             )
-
-
-def _accepted(result: CommandResult) -> dict[str, Any]:
-    incident: Incident = result.aggregate  # type: ignore[assignment]
-    return {
-        "incident_id": result.stream_id,
-        "reference": incident.state.reference,
-        "status": str(incident.state.status),
-        "version": result.version,
-        "events": [e.type.split(".")[3] for e in result.envelopes],
-    }
 
 
 def _list_item(row: Any) -> dict[str, Any]:

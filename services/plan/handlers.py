@@ -21,26 +21,24 @@ from services.plan.domain import (
     plan_guards_unmet,
 )
 from services.plan.tables import plan_list
-from shared.commands import Command, CommandResult, CommandRunner, Repository
+from shared.aggregate_handlers import AggregateHandlers, Write
+from shared.commands import CommandResult
 from shared.database import read_transaction
-from shared.http import RequestContext, command_response
+from shared.http import RequestContext
 from shared.idempotency import IdempotencyRequest, StoredResponse
 from shared.incident_directory import lookup
 from shared.vault import new_ref
 
 if TYPE_CHECKING:
-    from shared.app import ServiceRuntime
+    pass
 
 Decision = Callable[[RemediationCase], None]
-Write = Callable[[Connection, CommandResult], None]
 IDENTITY_FIELD = "identity"
 
 
-class PlanHandlers:
-    def __init__(self, runtime: ServiceRuntime) -> None:
-        self.runtime = runtime
-        self.repository = Repository(runtime.store, RemediationCase)
-        self.runner = CommandRunner(self.repository, runtime.idempotency)
+class PlanHandlers(AggregateHandlers[RemediationCase]):
+    aggregate_type = RemediationCase
+    create_if_missing = True  # the case starts with its first beneficiary
 
     # --- what plan knows about the incident from intake ----------------------------------
     def facts(self, incident_id: uuid.UUID, tenant: str) -> IncidentFacts:
@@ -49,39 +47,6 @@ class PlanHandlers:
         return IncidentFacts(known.status, known.response_determined, known.child_involved)
 
     # --- commands ------------------------------------------------------------------------
-    def execute(
-        self,
-        incident_id: uuid.UUID,
-        decide: Decision,
-        context: RequestContext,
-        *,
-        if_match: int | None = None,
-        idempotency: IdempotencyRequest | None = None,
-        created: tuple[str, uuid.UUID] | None = None,
-        also_write: list[Write] | None = None,
-    ) -> StoredResponse:
-        """Run one command on the incident's case (created on first use); answer with the new
-        version, and with the id of what the command created (``created``: name, id)."""
-
-        def respond(result: CommandResult) -> StoredResponse:
-            body = _accepted(result)
-            if created is not None:
-                body[created[0]] = str(created[1])
-            return command_response(201 if created else 200, body, result.version)
-
-        return self.runner.run(
-            Command(
-                stream_id=str(incident_id),
-                context=context.append(),
-                decide=decide,
-                respond=respond,
-                create_if_missing=True,
-                if_match=if_match,
-                idempotency=idempotency,
-                also_write=[*(also_write or []), _update_plan_list],
-            )
-        )
-
     def register_victim(
         self,
         incident_id: uuid.UUID,
@@ -207,10 +172,6 @@ class PlanHandlers:
         view["blocking_approval"] = plan_guards_unmet(case.state)
         return view, case.version
 
-    def events(self, incident_id: uuid.UUID, tenant: str) -> list[dict[str, Any]]:
-        self.repository.load(str(incident_id), tenant)
-        return [e.to_structured() for e in self.runtime.store.read_stream(str(incident_id))]
-
     def list_plans(self, tenant: str, status: str | None) -> list[dict[str, Any]]:
         query = select(plan_list).where(plan_list.c.tenant == tenant)
         if status:
@@ -225,17 +186,17 @@ class PlanHandlers:
                 for row in rows
             ]
 
+    def accepted(self, result: CommandResult) -> dict[str, Any]:
+        case: RemediationCase = result.aggregate  # type: ignore[assignment]
+        return {
+            **super().accepted(result),
+            "status": _status(case),
+            "plan_status": _plan_status(case),
+            "revision": _revision(case),
+        }
 
-def _accepted(result: CommandResult) -> dict[str, Any]:
-    case: RemediationCase = result.aggregate  # type: ignore[assignment]
-    return {
-        "incident_id": result.stream_id,
-        "status": _status(case),
-        "plan_status": _plan_status(case),
-        "revision": _revision(case),
-        "version": result.version,
-        "events": [e.type.split(".")[3] for e in result.envelopes],
-    }
+    def update_read_model(self, conn: Connection, result: CommandResult) -> None:
+        _update_plan_list(conn, result)
 
 
 def _update_plan_list(conn: Connection, result: CommandResult) -> None:
