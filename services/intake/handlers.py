@@ -7,7 +7,6 @@ import base64
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +24,6 @@ from shared.http import RequestContext, command_response
 from shared.idempotency import IdempotencyRequest, StoredResponse
 from shared.vault import new_ref
 
-Decision = Callable[[Incident], None]
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 

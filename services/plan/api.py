@@ -39,17 +39,9 @@ from services.plan.domain import (
 )
 from services.plan.handlers import PlanHandlers
 from shared.domain import Actor
-from shared.http import (
-    RequestContext,
-    correlation_id,
-    idempotency_request,
-    if_match,
-    request_context,
-    require_roles,
-    to_json_response,
-)
-from shared.idempotency import IdempotencyRequest
+from shared.http import require_roles, to_json_response
 from shared.problems import problem_responses
+from shared.routes import Caller, caller
 
 router = APIRouter(prefix="/v1")
 CASE = ("case_manager",)
@@ -89,51 +81,6 @@ class CommandAccepted(BaseModel):
     events: list[str]
 
 
-class Caller:
-    """The authenticated caller of one request, with the request's plumbing resolved."""
-
-    def __init__(
-        self,
-        actor: Actor,
-        expected: int | None,
-        idempotency: IdempotencyRequest | None,
-        correlation: str | None,
-        plan: PlanHandlers,
-    ) -> None:
-        self.context: RequestContext = request_context(actor, correlation)
-        self.expected = expected
-        self.idempotency = idempotency
-        self.plan = plan
-
-
-def caller(*roles: str) -> Any:
-    def resolve(
-        actor: Actor = Depends(require_roles(*roles)),
-        expected: int | None = Depends(if_match),
-        idempotency: IdempotencyRequest | None = Depends(idempotency_request),
-        correlation: str | None = Depends(correlation_id),
-        plan: PlanHandlers = Depends(handlers),
-    ) -> Caller:
-        return Caller(actor, expected, idempotency, correlation, plan)
-
-    return Depends(resolve)
-
-
-def run(
-    who: Caller, incident_id: UUID, decide: Any, created: tuple[str, UUID] | None = None
-) -> JSONResponse:
-    return to_json_response(
-        who.plan.execute(
-            incident_id,
-            decide,
-            who.context,
-            if_match=who.expected,
-            idempotency=who.idempotency,
-            created=created,
-        )
-    )
-
-
 def new_id() -> UUID:
     return uuid.uuid4()
 
@@ -150,10 +97,10 @@ def new_id() -> UUID:
     responses=COMMAND_PROBLEMS,
 )
 def register_victim(
-    incident_id: UUID, body: RegisterVictim, who: Caller = caller(*CASE)
+    incident_id: UUID, body: RegisterVictim, who: Caller[PlanHandlers] = caller(*CASE)
 ) -> JSONResponse:
     return to_json_response(
-        who.plan.register_victim(incident_id, body, who.context, who.idempotency)
+        who.handlers.register_victim(incident_id, body, who.context, who.idempotency)
     )
 
 
@@ -166,12 +113,11 @@ def register_victim(
     responses=COMMAND_PROBLEMS,
 )
 def register_community(
-    incident_id: UUID, body: RegisterCommunityBeneficiary, who: Caller = caller(*CASE)
+    incident_id: UUID, body: RegisterCommunityBeneficiary, who: Caller[PlanHandlers] = caller(*CASE)
 ) -> JSONResponse:
-    facts = who.plan.facts(incident_id, who.context.actor.tenant)
+    facts = who.handlers.facts(incident_id, who.tenant)
     community_id = new_id()
-    return run(
-        who,
+    return who.run(
         incident_id,
         lambda case: case.register_community_beneficiary(
             body, who.context.command, community_id=community_id, incident=facts
@@ -189,10 +135,13 @@ def register_community(
     responses=COMMAND_PROBLEMS,
 )
 def assign_guardian(
-    incident_id: UUID, victim_id: UUID, body: AssignGuardian, who: Caller = caller(*CASE)
+    incident_id: UUID,
+    victim_id: UUID,
+    body: AssignGuardian,
+    who: Caller[PlanHandlers] = caller(*CASE),
 ) -> JSONResponse:
     return to_json_response(
-        who.plan.assign_guardian(incident_id, victim_id, body, who.context, who.idempotency)
+        who.handlers.assign_guardian(incident_id, victim_id, body, who.context, who.idempotency)
     )
 
 
@@ -204,9 +153,9 @@ def assign_guardian(
     responses=COMMAND_PROBLEMS,
 )
 def verify_age(
-    incident_id: UUID, victim_id: UUID, body: VerifyAge, who: Caller = caller(*CASE)
+    incident_id: UUID, victim_id: UUID, body: VerifyAge, who: Caller[PlanHandlers] = caller(*CASE)
 ) -> JSONResponse:
-    return run(who, incident_id, lambda case: case.verify_age(victim_id, body, who.context.command))
+    return who.run(incident_id, lambda case: case.verify_age(victim_id, body, who.context.command))
 
 
 # --- consent and needs --------------------------------------------------------------------
@@ -219,11 +168,13 @@ def verify_age(
     responses=COMMAND_PROBLEMS,
 )
 def record_consent(
-    incident_id: UUID, victim_id: UUID, body: RecordConsent, who: Caller = caller(*CARE)
+    incident_id: UUID,
+    victim_id: UUID,
+    body: RecordConsent,
+    who: Caller[PlanHandlers] = caller(*CARE),
 ) -> JSONResponse:
     consent_id = new_id()
-    return run(
-        who,
+    return who.run(
         incident_id,
         lambda case: case.record_consent(
             victim_id, body, who.context.command, consent_id=consent_id
@@ -240,10 +191,13 @@ def record_consent(
     responses=COMMAND_PROBLEMS,
 )
 def withdraw_consent(
-    incident_id: UUID, consent_id: UUID, body: WithdrawConsent, who: Caller = caller(*CARE)
+    incident_id: UUID,
+    consent_id: UUID,
+    body: WithdrawConsent,
+    who: Caller[PlanHandlers] = caller(*CARE),
 ) -> JSONResponse:
-    return run(
-        who, incident_id, lambda case: case.withdraw_consent(consent_id, body, who.context.command)
+    return who.run(
+        incident_id, lambda case: case.withdraw_consent(consent_id, body, who.context.command)
     )
 
 
@@ -256,11 +210,13 @@ def withdraw_consent(
     responses=COMMAND_PROBLEMS,
 )
 def record_needs_assessment(
-    incident_id: UUID, victim_id: UUID, body: RecordNeedsAssessment, who: Caller = caller(*CARE)
+    incident_id: UUID,
+    victim_id: UUID,
+    body: RecordNeedsAssessment,
+    who: Caller[PlanHandlers] = caller(*CARE),
 ) -> JSONResponse:
     assessment_id = new_id()
-    return run(
-        who,
+    return who.run(
         incident_id,
         lambda case: case.record_needs_assessment(
             victim_id, body, who.context.command, assessment_id=assessment_id
@@ -278,10 +234,11 @@ def record_needs_assessment(
     summary="Draft the remediation plan (Step 3)",
     responses=COMMAND_PROBLEMS,
 )
-def draft_plan(incident_id: UUID, body: DraftPlan, who: Caller = caller(*CASE)) -> JSONResponse:
-    facts = who.plan.facts(incident_id, who.context.actor.tenant)
-    return run(
-        who,
+def draft_plan(
+    incident_id: UUID, body: DraftPlan, who: Caller[PlanHandlers] = caller(*CASE)
+) -> JSONResponse:
+    facts = who.handlers.facts(incident_id, who.tenant)
+    return who.run(
         incident_id,
         lambda case: case.draft_plan(body, who.context.command, incident=facts),
         created=("plan_id", plan_id_for(incident_id)),
@@ -296,10 +253,11 @@ def draft_plan(incident_id: UUID, body: DraftPlan, who: Caller = caller(*CASE)) 
     summary="Add an action (category, beneficiaries, owner, provider, due date, cost)",
     responses=COMMAND_PROBLEMS,
 )
-def add_action(incident_id: UUID, body: AddAction, who: Caller = caller(*CASE)) -> JSONResponse:
+def add_action(
+    incident_id: UUID, body: AddAction, who: Caller[PlanHandlers] = caller(*CASE)
+) -> JSONResponse:
     action_id = new_id()
-    return run(
-        who,
+    return who.run(
         incident_id,
         lambda case: case.add_action(body, who.context.command, action_id=action_id),
         created=("action_id", action_id),
@@ -314,10 +272,13 @@ def add_action(incident_id: UUID, body: AddAction, who: Caller = caller(*CASE)) 
     responses=COMMAND_PROBLEMS,
 )
 def change_action(
-    incident_id: UUID, action_id: UUID, body: ChangeAction, who: Caller = caller(*CASE)
+    incident_id: UUID,
+    action_id: UUID,
+    body: ChangeAction,
+    who: Caller[PlanHandlers] = caller(*CASE),
 ) -> JSONResponse:
-    return run(
-        who, incident_id, lambda case: case.change_action(action_id, body, who.context.command)
+    return who.run(
+        incident_id, lambda case: case.change_action(action_id, body, who.context.command)
     )
 
 
@@ -329,10 +290,13 @@ def change_action(
     responses=COMMAND_PROBLEMS,
 )
 def remove_action(
-    incident_id: UUID, action_id: UUID, body: RemoveAction, who: Caller = caller(*CASE)
+    incident_id: UUID,
+    action_id: UUID,
+    body: RemoveAction,
+    who: Caller[PlanHandlers] = caller(*CASE),
 ) -> JSONResponse:
-    return run(
-        who, incident_id, lambda case: case.remove_action(action_id, body, who.context.command)
+    return who.run(
+        incident_id, lambda case: case.remove_action(action_id, body, who.context.command)
     )
 
 
@@ -345,11 +309,10 @@ def remove_action(
     responses=COMMAND_PROBLEMS,
 )
 def commit_funding(
-    incident_id: UUID, body: CommitFunding, who: Caller = caller(*CASE)
+    incident_id: UUID, body: CommitFunding, who: Caller[PlanHandlers] = caller(*CASE)
 ) -> JSONResponse:
     funding_id = new_id()
-    return run(
-        who,
+    return who.run(
         incident_id,
         lambda case: case.commit_funding(body, who.context.command, funding_id=funding_id),
         created=("funding_id", funding_id),
@@ -364,9 +327,9 @@ def commit_funding(
     responses=COMMAND_PROBLEMS,
 )
 def record_consultation(
-    incident_id: UUID, body: RecordConsultation, who: Caller = caller(*CARE)
+    incident_id: UUID, body: RecordConsultation, who: Caller[PlanHandlers] = caller(*CARE)
 ) -> JSONResponse:
-    return run(who, incident_id, lambda case: case.record_consultation(body, who.context.command))
+    return who.run(incident_id, lambda case: case.record_consultation(body, who.context.command))
 
 
 @router.post(
@@ -376,8 +339,10 @@ def record_consultation(
     summary="Submit the plan for approval",
     responses=COMMAND_PROBLEMS,
 )
-def submit_plan(incident_id: UUID, body: SubmitPlan, who: Caller = caller(*CASE)) -> JSONResponse:
-    return run(who, incident_id, lambda case: case.submit_plan(body, who.context.command))
+def submit_plan(
+    incident_id: UUID, body: SubmitPlan, who: Caller[PlanHandlers] = caller(*CASE)
+) -> JSONResponse:
+    return who.run(incident_id, lambda case: case.submit_plan(body, who.context.command))
 
 
 @router.post(
@@ -388,9 +353,9 @@ def submit_plan(incident_id: UUID, body: SubmitPlan, who: Caller = caller(*CASE)
     responses=COMMAND_PROBLEMS,
 )
 def reject_plan(
-    incident_id: UUID, body: RejectPlan, who: Caller = caller(*APPROVE)
+    incident_id: UUID, body: RejectPlan, who: Caller[PlanHandlers] = caller(*APPROVE)
 ) -> JSONResponse:
-    return run(who, incident_id, lambda case: case.reject_plan(body, who.context.command))
+    return who.run(incident_id, lambda case: case.reject_plan(body, who.context.command))
 
 
 @router.post(
@@ -401,9 +366,9 @@ def reject_plan(
     responses=COMMAND_PROBLEMS,
 )
 def approve_plan(
-    incident_id: UUID, body: ApprovePlan, who: Caller = caller(*APPROVE)
+    incident_id: UUID, body: ApprovePlan, who: Caller[PlanHandlers] = caller(*APPROVE)
 ) -> JSONResponse:
-    return run(who, incident_id, lambda case: case.approve_plan(body, who.context.command))
+    return who.run(incident_id, lambda case: case.approve_plan(body, who.context.command))
 
 
 @router.post(
@@ -413,8 +378,10 @@ def approve_plan(
     summary="Open a new revision of an approved or rejected plan",
     responses=COMMAND_PROBLEMS,
 )
-def revise_plan(incident_id: UUID, body: RevisePlan, who: Caller = caller(*CASE)) -> JSONResponse:
-    return run(who, incident_id, lambda case: case.revise_plan(body, who.context.command))
+def revise_plan(
+    incident_id: UUID, body: RevisePlan, who: Caller[PlanHandlers] = caller(*CASE)
+) -> JSONResponse:
+    return who.run(incident_id, lambda case: case.revise_plan(body, who.context.command))
 
 
 # --- personal data ------------------------------------------------------------------------
@@ -426,9 +393,9 @@ def revise_plan(incident_id: UUID, body: RevisePlan, who: Caller = caller(*CASE)
     responses=COMMAND_PROBLEMS,
 )
 def grant_need_to_know(
-    incident_id: UUID, body: GrantNeedToKnow, who: Caller = caller(*CASE)
+    incident_id: UUID, body: GrantNeedToKnow, who: Caller[PlanHandlers] = caller(*CASE)
 ) -> JSONResponse:
-    return run(who, incident_id, lambda case: case.grant_need_to_know(body, who.context.command))
+    return who.run(incident_id, lambda case: case.grant_need_to_know(body, who.context.command))
 
 
 @router.get(
@@ -446,9 +413,9 @@ def read_identity(
             min_length=3, max_length=100, description="why you need it, recorded with the access"
         ),
     ],
-    who: Caller = caller(*CARE),
+    who: Caller[PlanHandlers] = caller(*CARE),
 ) -> dict[str, Any]:
-    return who.plan.read_identity(incident_id, person_id, purpose, who.context)
+    return who.handlers.read_identity(incident_id, person_id, purpose, who.context)
 
 
 @router.delete(
@@ -458,8 +425,10 @@ def read_identity(
     summary="Erase a person's identity by crypto-shredding (refused under legal hold)",
     responses=COMMAND_PROBLEMS,
 )
-def erase_identity(incident_id: UUID, person_id: UUID, who: Caller = caller(*CASE)) -> JSONResponse:
-    return to_json_response(who.plan.erase_identity(incident_id, person_id, who.context))
+def erase_identity(
+    incident_id: UUID, person_id: UUID, who: Caller[PlanHandlers] = caller(*CASE)
+) -> JSONResponse:
+    return to_json_response(who.handlers.erase_identity(incident_id, person_id, who.context))
 
 
 @router.post(
@@ -470,10 +439,13 @@ def erase_identity(incident_id: UUID, person_id: UUID, who: Caller = caller(*CAS
     responses=COMMAND_PROBLEMS,
 )
 def place_legal_hold(
-    incident_id: UUID, person_id: UUID, body: PlaceLegalHold, who: Caller = caller(*CASE)
+    incident_id: UUID,
+    person_id: UUID,
+    body: PlaceLegalHold,
+    who: Caller[PlanHandlers] = caller(*CASE),
 ) -> JSONResponse:
     return to_json_response(
-        who.plan.set_legal_hold(
+        who.handlers.set_legal_hold(
             incident_id,
             person_id,
             lambda case: case.place_legal_hold(person_id, body, who.context.command),
@@ -491,10 +463,13 @@ def place_legal_hold(
     responses=COMMAND_PROBLEMS,
 )
 def release_legal_hold(
-    incident_id: UUID, person_id: UUID, body: ReleaseLegalHold, who: Caller = caller(*CASE)
+    incident_id: UUID,
+    person_id: UUID,
+    body: ReleaseLegalHold,
+    who: Caller[PlanHandlers] = caller(*CASE),
 ) -> JSONResponse:
     return to_json_response(
-        who.plan.set_legal_hold(
+        who.handlers.set_legal_hold(
             incident_id,
             person_id,
             lambda case: case.release_legal_hold(person_id, body, who.context.command),

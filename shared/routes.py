@@ -1,0 +1,84 @@
+"""What a command endpoint needs, resolved once: the caller's identity and roles, ``If-Match``,
+``Idempotency-Key``, the correlation id and the service's handlers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+
+from shared.aggregate_handlers import AggregateHandlers
+from shared.domain import Actor
+from shared.http import (
+    RequestContext,
+    correlation_id,
+    idempotency_request,
+    if_match,
+    request_context,
+    require_roles,
+    to_json_response,
+)
+from shared.idempotency import IdempotencyRequest
+
+H = TypeVar("H", bound=AggregateHandlers[Any])
+
+
+class Caller(Generic[H]):
+    """The authenticated caller of one request, with the request's plumbing resolved."""
+
+    def __init__(
+        self,
+        actor: Actor,
+        expected: int | None,
+        idempotency: IdempotencyRequest | None,
+        correlation: str | None,
+        handlers: H,
+    ) -> None:
+        self.context: RequestContext = request_context(actor, correlation)
+        self.expected = expected
+        self.idempotency = idempotency
+        self.handlers = handlers
+
+    @property
+    def tenant(self) -> str:
+        return self.context.actor.tenant
+
+    def run(
+        self,
+        stream_id: uuid.UUID,
+        decide: Callable[[Any], None],
+        created: tuple[str, uuid.UUID] | None = None,
+    ) -> JSONResponse:
+        """Run ``decide`` on the stream's aggregate and answer as the handlers do."""
+        return to_json_response(
+            self.handlers.execute(
+                stream_id,
+                decide,
+                self.context,
+                if_match=self.expected,
+                idempotency=self.idempotency,
+                created=created,
+            )
+        )
+
+
+def service_handlers(request: Request) -> Any:
+    return request.app.state.runtime.handlers
+
+
+def caller(*roles: str) -> Any:
+    """``who: Caller[MyHandlers] = caller("case_manager")`` in an endpoint's signature."""
+
+    def resolve(
+        actor: Actor = Depends(require_roles(*roles)),
+        expected: int | None = Depends(if_match),
+        idempotency: IdempotencyRequest | None = Depends(idempotency_request),
+        correlation: str | None = Depends(correlation_id),
+        handlers: Any = Depends(service_handlers),
+    ) -> Caller[Any]:
+        return Caller(actor, expected, idempotency, correlation, handlers)
+
+    return Depends(resolve)
