@@ -124,6 +124,19 @@ def create_core_tables() -> None:
     )
 
 
+def create_incident_directory() -> None:
+    """The table of ``shared.incident_directory``, for services downstream of intake."""
+    op.create_table(
+        "known_incidents",
+        sa.Column("incident_id", sa.String(64), primary_key=True),
+        sa.Column("tenant", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(32), nullable=False),
+        sa.Column("response_determined", sa.Boolean, nullable=False),
+        sa.Column("child_involved", sa.Boolean, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
 def drop_core_tables() -> None:
     for name in (
         "processed_events",

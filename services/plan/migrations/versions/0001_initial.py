@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from shared.migrations import create_core_tables, drop_core_tables
+from shared.migrations import create_core_tables, create_incident_directory, drop_core_tables
 
 revision = "0001"
 down_revision = None
@@ -17,15 +17,7 @@ depends_on = None
 
 def upgrade() -> None:
     create_core_tables()
-    op.create_table(
-        "known_incidents",
-        sa.Column("incident_id", sa.String(64), primary_key=True),
-        sa.Column("tenant", sa.String(64), nullable=False),
-        sa.Column("status", sa.String(32), nullable=False),
-        sa.Column("response_determined", sa.Boolean, nullable=False),
-        sa.Column("child_involved", sa.Boolean, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    )
+    create_incident_directory()
     op.create_table(
         "plan_list",
         sa.Column("incident_id", sa.String(64), primary_key=True),
