@@ -67,6 +67,7 @@ class ApprovalSteps(CaseBase):
                 funding=s.funding,
                 victim_ids=s.plan_victim_ids,
                 community_ids=s.plan_community_ids,
+                child_victim_ids=[v for v in s.plan_victim_ids if s.victims[v].is_child],
                 status=Status.PLAN_APPROVED,
             )
         )

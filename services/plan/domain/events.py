@@ -304,6 +304,8 @@ class PlanApproved(PlanEvent):
     funding: list[Funding]
     victim_ids: list[UUID]
     community_ids: list[UUID]
+    child_victim_ids: list[UUID] = []
+    """Victims who are, or are presumed, children: closure needs a child outcome for each."""
     status: IncidentStatus
 
 
