@@ -21,8 +21,8 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check shared services tests
-	$(BIN)/mypy shared services
+	$(BIN)/ruff check shared services remedium_client tests
+	$(BIN)/mypy shared services remedium_client
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix shared services tests

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import signal
 import subprocess
@@ -18,14 +19,19 @@ from rich.table import Table
 from shared.auth import ApiKeys
 from shared.broker import LocalBroker
 from shared.database import make_engine
-from shared.envelope import verify_chain
+from shared.envelope import EventEnvelope, verify_chain
 from shared.eventstore import EventStore
 from shared.kafka import broker_reachable
 from shared.migrations import AUTH_MIGRATIONS, service_migrations, upgrade
 from shared.settings import get_settings
 
 # Services in start order; each module exposes ``definition`` and ``create_app``.
-SERVICES = {"intake": "services.intake.app", "plan": "services.plan.app"}
+SERVICES = {
+    "intake": "services.intake.app",
+    "plan": "services.plan.app",
+    "monitoring": "services.monitoring.app",
+    "reporting": "services.reporting.app",
+}
 
 app = typer.Typer(help="Remedium operator commands.", no_args_is_help=True)
 console = Console()
@@ -87,6 +93,58 @@ def verify(services: Annotated[list[str] | None, typer.Argument()] = None) -> No
     if broken:
         raise typer.Exit(1)
     console.print("[green]all hash chains intact[/]")
+
+
+@app.command("verify-pack")
+def verify_pack(
+    path: Annotated[Path, typer.Argument(help="an evidence pack (JSON) to check")],
+) -> None:
+    """Verify an evidence pack offline: every service's hash chain of the incident must hold.
+
+    Needs nothing but this command and the file: no database, broker or network."""
+    document = json.loads(path.read_text())
+    envelopes = [EventEnvelope.from_structured(event) for event in document["events"]]
+    by_source: dict[str, list[EventEnvelope]] = {}
+    for envelope in envelopes:
+        by_source.setdefault(envelope.source, []).append(envelope)
+    problems = [
+        f"{source}: {problem}"
+        for source, items in sorted(by_source.items())
+        for problem in verify_chain(sorted(items, key=lambda e: e.streamversion))
+    ]
+    for problem in problems:
+        console.print(f"[red]{problem}[/]")
+    console.print(
+        f"{len(envelopes)} events of incident {document['incident_id']} in "
+        f"{len(by_source)} services"
+    )
+    if problems:
+        raise typer.Exit(1)
+    console.print("[green]evidence pack intact[/]")
+
+
+@app.command()
+def rebuild(
+    service: Annotated[str, typer.Argument(help="the service whose projections to rebuild")],
+) -> None:
+    """Drop a service's projections and replay them from offset 0, with a progress bar.
+
+    Stop the service first: its own projector would otherwise race the replay."""
+    from rich.progress import Progress, TaskID
+
+    from shared.app import build_runtime
+
+    settings = get_settings().model_copy(update={"relay_enabled": False})
+    runtime = build_runtime(_definition(service), settings)
+    for projector in runtime.projectors:
+        with Progress(console=console) as progress:
+            task = progress.add_task(f"{service}: {projector.projection.name}", total=None)
+
+            def advance(done: int, total: int, task: TaskID = task) -> None:
+                progress.update(task, completed=done, total=total)
+
+            applied = projector.rebuild(advance)
+        console.print(f"{projector.projection.name}: {applied} events applied")
 
 
 @app.command()

@@ -34,15 +34,16 @@ class Repository(Generic[A]):
         with read_transaction(self.store.engine) as conn:
             return self.load_in(conn, stream_id, tenant)
 
-    def load_or_new(self, stream_id: str, tenant: str) -> A:
+    def load_or_new(self, stream_id: str, tenant: str, conn: Connection | None = None) -> A:
         """The aggregate, or a new empty one when the stream does not exist yet.
 
         Another tenant's stream is still a 404, never a fresh aggregate."""
-        with read_transaction(self.store.engine) as conn:
-            owner = self.store.stream_tenant(stream_id, conn)
-            if owner is None:
-                return self.aggregate_type(stream_id)
-            return self.load_in(conn, stream_id, tenant)
+        if conn is None:
+            with read_transaction(self.store.engine) as own:
+                return self.load_or_new(stream_id, tenant, own)
+        if self.store.stream_tenant(stream_id, conn) is None:
+            return self.aggregate_type(stream_id)
+        return self.load_in(conn, stream_id, tenant)
 
     def load_in(self, conn: Connection, stream_id: str, tenant: str) -> A:
         snapshot = self.store.snapshot(stream_id, conn)

@@ -1,0 +1,27 @@
+"""Intake, plan and reporting on the real broker: reporting sees only the topics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.intake.app import create_app as create_intake
+from services.plan.app import create_app as create_plan
+from services.reporting.app import create_app as create_reporting
+from shared.broker import LocalBroker
+from tests.support.system import System, make_keys, system_settings
+
+
+@pytest.fixture
+def system(tmp_path: Path, broker: LocalBroker) -> Iterator[System]:
+    settings = system_settings(tmp_path, broker.bootstrap)
+    running = System(settings, keys=make_keys(settings))
+    try:
+        running.start("intake", create_intake)
+        running.start("plan", create_plan)
+        running.start("reporting", create_reporting)
+        yield running
+    finally:
+        running.stop()
