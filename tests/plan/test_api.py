@@ -88,7 +88,7 @@ def test_step_3_walk_to_an_approved_plan_with_four_eyes(system: System) -> None:
     ok(plan.post(f"/v1/incidents/{incident}/plan/submission", json={}))
 
     both = ApiKeys(make_engine(system.settings.auth_url())).create(
-        tenant="acme", subject="case_manager", roles=["approver"]
+        tenant=system.tenant, subject="case_manager", roles=["approver"]
     )  # the author's own subject
     own = (
         system.services["plan"]

@@ -11,13 +11,13 @@ from services.intake.app import create_app as create_intake
 from services.plan.app import create_app as create_plan
 from services.reporting.app import create_app as create_reporting
 from shared.broker import LocalBroker
-from tests.support.system import System, make_keys, system_settings
+from tests.support.system import System, system_settings
 
 
 @pytest.fixture
 def system(tmp_path: Path, broker: LocalBroker) -> Iterator[System]:
     settings = system_settings(tmp_path, broker.bootstrap)
-    running = System(settings, keys=make_keys(settings))
+    running = System(settings)
     try:
         running.start("intake", create_intake)
         running.start("plan", create_plan)

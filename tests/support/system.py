@@ -42,22 +42,34 @@ def system_settings(data_dir: Path, bootstrap: str) -> Settings:
     )
 
 
-def make_keys(settings: Settings) -> dict[str, str]:
+def unique_tenant(name: str = "acme") -> str:
+    """Tests share one broker, so each system gets tenants of its own and sees only its data."""
+    return f"{name}-{uuid.uuid4().hex[:8]}"
+
+
+def make_keys(settings: Settings, tenant: str | None = None) -> dict[str, str]:
     upgrade(AUTH_MIGRATIONS, settings.auth_url())
     keys = ApiKeys(make_engine(settings.auth_url()))
+    tenant = tenant or unique_tenant()
     made = {
-        name: keys.create(tenant="acme", subject=name, roles=roles) for name, roles in ROLES.items()
+        name: keys.create(tenant=tenant, subject=name, roles=roles) for name, roles in ROLES.items()
     }
-    made["other_tenant"] = keys.create(tenant="globex", subject="globex-cm", roles=["case_manager"])
-    made["other_approver"] = keys.create(tenant="globex", subject="globex-ap", roles=["approver"])
+    other = unique_tenant("globex")
+    made["other_tenant"] = keys.create(tenant=other, subject="globex-cm", roles=["case_manager"])
+    made["other_approver"] = keys.create(tenant=other, subject="globex-ap", roles=["approver"])
     return made
 
 
 @dataclass
 class System:
     settings: Settings
+    tenant: str = field(default_factory=unique_tenant)
     services: dict[str, RunningService] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            self.keys = make_keys(self.settings, self.tenant)
 
     def start(self, name: str, create_app: Callable[[Settings], Any]) -> RunningService:
         self.services[name] = RunningService(create_app(self.settings)).start()
