@@ -147,10 +147,11 @@ def create_service_app(definition: ServiceDefinition, settings: Settings | None 
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
-    from shared.http import BodyLimitMiddleware, MetricsMiddleware
+    from shared.http import BodyLimitMiddleware, ForwardedPrefixMiddleware, MetricsMiddleware
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, service=definition.name)
+    app.add_middleware(ForwardedPrefixMiddleware)
     app.include_router(ops_router())
     for router in definition.routers:
         app.include_router(router)

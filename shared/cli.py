@@ -14,16 +14,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from shared.auth import ApiKeys
 from shared.broker import LocalBroker
 from shared.database import make_engine
-from shared.envelope import EventEnvelope, verify_chain
+from shared.envelope import verify_chain
 from shared.eventstore import EventStore
 from shared.kafka import broker_reachable
 from shared.migrations import AUTH_MIGRATIONS, service_migrations, upgrade
-from shared.settings import get_settings
+from shared.settings import Settings, get_settings
 
 # Services in start order; each module exposes ``definition`` and ``create_app``.
 SERVICES = {
@@ -31,10 +32,11 @@ SERVICES = {
     "plan": "services.plan.app",
     "monitoring": "services.monitoring.app",
     "reporting": "services.reporting.app",
+    "feed": "services.feed.app",
 }
 
 app = typer.Typer(help="Remedium operator commands.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def _definition(service: str):  # type: ignore[no-untyped-def]
@@ -102,23 +104,19 @@ def verify_pack(
     """Verify an evidence pack offline: every service's hash chain of the incident must hold.
 
     Needs nothing but this command and the file: no database, broker or network."""
-    document = json.loads(path.read_text())
-    envelopes = [EventEnvelope.from_structured(event) for event in document["events"]]
-    by_source: dict[str, list[EventEnvelope]] = {}
-    for envelope in envelopes:
-        by_source.setdefault(envelope.source, []).append(envelope)
-    problems = [
-        f"{source}: {problem}"
-        for source, items in sorted(by_source.items())
-        for problem in verify_chain(sorted(items, key=lambda e: e.streamversion))
-    ]
-    for problem in problems:
+    from services.reporting.evidence_pack import verify_pack as check_pack
+
+    try:
+        checked = check_pack(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        console.print(f"[red]not a readable evidence pack: {error}[/]")
+        raise typer.Exit(2) from error
+    for problem in checked.problems:
         console.print(f"[red]{problem}[/]")
     console.print(
-        f"{len(envelopes)} events of incident {document['incident_id']} in "
-        f"{len(by_source)} services"
+        f"{checked.events} events of incident {checked.incident_id} in {checked.streams} streams"
     )
-    if problems:
+    if checked.problems:
         raise typer.Exit(1)
     console.print("[green]evidence pack intact[/]")
 
@@ -148,6 +146,60 @@ def rebuild(
 
 
 @app.command()
+def seed(
+    gateway: Annotated[str, typer.Option(help="the running gateway")] = "http://127.0.0.1:8080",
+) -> None:
+    """Walk demo incidents (tenant ``demo``) through every step and state, via the real API."""
+    _seed(gateway, get_settings())
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option(help="folder for one <service>.events.jsonl per service")],
+    services: Annotated[list[str] | None, typer.Argument()] = None,
+) -> None:
+    """Export every stored event as CloudEvents JSON lines, with the hash chains, in order.
+
+    The files are a complete audit trail: ``remedium verify-pack`` style checks can be run on
+    them offline, and they hold no personal data (that lives in the vault)."""
+    settings = get_settings()
+    out.mkdir(parents=True, exist_ok=True)
+    for service in _services(services):
+        store = EventStore(
+            make_engine(settings.database_url(service)),
+            _definition(service).registry,
+            service=service,
+        )
+        path = out / f"{service}.events.jsonl"
+        with path.open("w") as file, Progress(console=console) as progress:
+            task = progress.add_task(f"{service}", total=None)
+            count, position = 0, 0
+            while batch := store.read_all(after_position=position, limit=1000):
+                for _, envelope in batch:
+                    file.write(json.dumps(envelope.to_structured(), sort_keys=True) + "\n")
+                position = batch[-1][0]
+                count += len(batch)
+                progress.update(task, completed=count)
+        console.print(f"{service}: {count} events -> {path}")
+
+
+@app.command()
+def lag() -> None:
+    """Per projection: events on the broker not yet applied to its read model."""
+    from shared.app import build_runtime
+
+    settings = get_settings().model_copy(update={"relay_enabled": False})
+    table = Table("service", "projection", "partition", "lag")
+    for service in SERVICES:
+        runtime = build_runtime(_definition(service), settings, migrate=False)
+        for projector in runtime.projectors:
+            for partition, behind in sorted(projector.lag().items()):
+                table.add_row(service, projector.projection.name, partition, str(behind))
+        runtime.engine.dispose()
+    console.print(table)
+
+
+@app.command()
 def outbox() -> None:
     """Events waiting for publication, per service."""
     from sqlalchemy import func, select
@@ -169,9 +221,12 @@ def outbox() -> None:
 @app.command()
 def run(
     port: Annotated[int, typer.Option(help="first service port; the others follow")] = 8000,
+    gateway_port: Annotated[int, typer.Option(help="the one address in front of all")] = 8080,
     broker_port: Annotated[int, typer.Option(help="local broker port")] = 9092,
+    seed: Annotated[bool, typer.Option(help="walk demo incidents through every step")] = False,
 ) -> None:
-    """Start the local broker (unless one answers already) and every service; Ctrl-C stops all."""
+    """Start the local broker (unless one answers already), every service and the gateway;
+    Ctrl-C stops all."""
     _stop_on_signals()
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -181,18 +236,22 @@ def run(
         broker = LocalBroker(port=broker_port, log_path=settings.data_dir / "broker.log").start()
         bootstrap = broker.bootstrap
         console.print(f"broker (Tansu, in memory) on [bold]{bootstrap}[/]")
-    env = {**os.environ, "REMEDIUM_KAFKA_BOOTSTRAP": bootstrap}
+    upstreams = {name: f"http://127.0.0.1:{port + i}" for i, name in enumerate(SERVICES)}
+    env = {
+        **os.environ,
+        "REMEDIUM_KAFKA_BOOTSTRAP": bootstrap,
+        "REMEDIUM_GATEWAY_UPSTREAMS": json.dumps(upstreams),
+    }
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for offset, service in enumerate(SERVICES):
-            service_port = port + offset
-            processes.append(_start_service(service, service_port, env))
-            console.print(
-                f"{service}: http://127.0.0.1:{service_port}  (docs: http://127.0.0.1:{service_port}/docs)"
-            )
-        console.print(
-            "create a key: [bold].venv/bin/remedium create-key --tenant acme --roles admin[/]"
-        )
+            processes.append(_start_app(f"{SERVICES[service]}:create_app", port + offset, env))
+        processes.append(_start_app("shared.gateway:create_gateway", gateway_port, env))
+        gateway = f"http://127.0.0.1:{gateway_port}"
+        _wait_until_ready(gateway, processes)
+        _print_addresses(gateway, upstreams)
+        if seed:
+            _seed(gateway, settings)
         console.print(
             "Ctrl-C stops everything; data stays in", str(Path(settings.data_dir).resolve())
         )
@@ -212,6 +271,55 @@ def run(
             broker.stop()
 
 
+def _print_addresses(gateway: str, upstreams: dict[str, str]) -> None:
+    console.print(f"[bold green]Remedium is up at {gateway}[/]  (services and docs: {gateway}/)")
+    for name in upstreams:
+        console.print(f"  {name:<11} {gateway}/{name}/v1   docs: {gateway}/{name}/docs")
+    if "reporting" in upstreams:
+        console.print(f"  dashboard   {gateway}/dashboard")
+    console.print(
+        "create a key: [bold].venv/bin/remedium create-key --tenant acme "
+        "--roles case_manager,verifier[/]"
+    )
+
+
+def _wait_until_ready(
+    gateway: str, processes: list[subprocess.Popen[bytes]], timeout_s: float = 60
+) -> None:
+    """Wait until every service answers through the gateway (the broker may still be joining)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes):
+            raise typer.Exit(1)
+        try:
+            states = httpx.get(f"{gateway}/readyz", timeout=5).json().get("services", {})
+            if states and not any(s.startswith("unreachable") for s in states.values()):
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.3)
+    console.print("[yellow]some services are not answering yet[/]")
+
+
+def _seed(gateway: str, settings: Settings) -> None:
+    from shared.demo import DemoError, seed_demo
+
+    with Progress(console=console) as progress:
+        task = progress.add_task("demo incidents", total=None)
+        try:
+            seeded = seed_demo(
+                gateway,
+                settings,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        except DemoError as error:
+            console.print(f"[red]demo data stopped:[/] {error}")
+            return
+    console.print(f"seeded {len(seeded)} demo incidents for tenant [bold]demo[/]")
+
+
 def _stop_on_signals() -> None:
     """Ctrl-C or SIGTERM stop everything, also when started without a terminal (where SIGINT
     may arrive ignored)."""
@@ -223,12 +331,12 @@ def _stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def _start_service(service: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _start_app(factory: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
         "uvicorn",
-        f"{SERVICES[service]}:create_app",
+        factory,
         "--factory",
         "--host",
         "127.0.0.1",

@@ -3,6 +3,7 @@ correlation ids, command responses with ETags, and a body-size limit."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from shared.metrics import REQUESTS
 from shared.problems import problem
 
 bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer rk_...`")
+
+FORWARDED_PREFIX = re.compile(r"/[a-z][a-z0-9-]{0,30}")
 
 
 def authenticated(
@@ -181,3 +184,29 @@ class MetricsMiddleware:
             REQUESTS.labels(self.service, scope["method"], route, str(status["code"])).observe(
                 time.perf_counter() - started
             )
+
+
+class ForwardedPrefixMiddleware:
+    """Serves a service under the path prefix a gateway announces in ``X-Forwarded-Prefix``.
+
+    The gateway forwards ``/intake/docs`` as ``/docs`` with ``X-Forwarded-Prefix: /intake``; the
+    prefix becomes the ASGI ``root_path``, so the OpenAPI page, its ``servers`` entry and the
+    dashboard's links point back through the gateway. Without the header nothing changes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            prefix = _forwarded_prefix(scope)
+            if prefix:
+                scope = {**scope, "root_path": scope.get("root_path", "") + prefix}
+        await self.app(scope, receive, send)
+
+
+def _forwarded_prefix(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-prefix":
+            prefix = value.decode("latin-1")
+            return prefix if FORWARDED_PREFIX.fullmatch(prefix) else None
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -24,6 +25,8 @@ from shared.metrics import EVENTS_PROJECTED
 from shared.tables import processed_events, projection_checkpoints
 
 log = logging.getLogger(__name__)
+PROBE_TIMEOUT_S = 3.0
+"""How long a projector looks for its last applied event when (re)joining."""
 
 
 class Projection(Protocol):
@@ -145,9 +148,9 @@ class Projector:
             checkpoints = self._checkpoints(conn)
             applied = 0
             for message in messages:
+                # No skipping by offset: a broker that lost its log (the local in-memory broker
+                # after a restart) numbers new events from 0 again; the event id decides.
                 key = (message.topic, message.partition)
-                if message.offset < checkpoints.get(key, 0):
-                    continue
                 if self._first_time(conn, message.envelope.id):
                     self.projection.apply(conn, message.envelope)
                     applied += 1
@@ -206,14 +209,90 @@ class Projector:
     def seek_to_checkpoints(self, partitions: Iterable[TopicPartition]) -> None:
         if self._consumer is None:
             return
+        partitions = list(partitions)
         with read_transaction(self.engine) as conn:
             checkpoints = self._checkpoints(conn)
+        lost = self._lost_partitions(partitions, checkpoints)
+        if lost:
+            self._forget_checkpoints(lost)
         for tp in partitions:
             offset = checkpoints.get((tp.topic, tp.partition))
-            if offset is None:
+            if offset is None or tp in lost:
                 self._consumer.seek_to_beginning(tp)
             else:
                 self._consumer.seek(tp, offset)
+
+    def _lost_partitions(
+        self, partitions: list[TopicPartition], checkpoints: dict[tuple[str, int], int]
+    ) -> set[TopicPartition]:
+        """Partitions whose broker no longer holds the last event this projection applied.
+
+        A broker that lost its data (the local in-memory broker after a restart, a topic deleted
+        and created again) starts again at offset 0, below our checkpoint: seeking there would
+        skip every new event. Such partitions are replayed from 0; the processed-event ids make
+        the replay skip what was already applied."""
+        probed = {
+            tp: checkpoints[(tp.topic, tp.partition)] - 1
+            for tp in partitions
+            if checkpoints.get((tp.topic, tp.partition), 0) > 0
+        }
+        if not probed:
+            return set()
+        found = self._events_at(probed)
+        with read_transaction(self.engine) as conn:
+            return {tp for tp in probed if not self._applied(conn, found.get(tp))}
+
+    def _events_at(self, offsets: dict[TopicPartition, int]) -> dict[TopicPartition, str]:
+        """The event id stored at each partition's offset, for those the broker still holds."""
+        probe = self._consumer_factory(self.bootstrap, None)
+        found: dict[TopicPartition, str] = {}
+        try:
+            probe.assign(list(offsets))
+            for tp, offset in offsets.items():
+                probe.seek(tp, offset)
+            deadline = time.monotonic() + PROBE_TIMEOUT_S
+            while len(found) < len(offsets) and time.monotonic() < deadline:
+                for message in _messages(probe.poll(timeout_ms=200)):
+                    tp = TopicPartition(message.topic, message.partition)
+                    if tp not in found and message.offset <= offsets[tp]:
+                        if message.offset == offsets[tp]:
+                            found[tp] = message.envelope.id
+                    elif tp not in found:
+                        found[tp] = ""  # the offset is gone: the partition starts over
+        finally:
+            probe.close()
+        return found
+
+    def _applied(self, conn: Connection, event_id: str | None) -> bool:
+        if not event_id:
+            return False
+        return (
+            conn.execute(
+                select(processed_events.c.event_id).where(
+                    processed_events.c.projection == self.projection.name,
+                    processed_events.c.event_id == event_id,
+                )
+            ).first()
+            is not None
+        )
+
+    def _forget_checkpoints(self, partitions: set[TopicPartition]) -> None:
+        log.warning(
+            "projector %s: the broker lost %s; replaying them from offset 0",
+            self.group_id,
+            ", ".join(f"{tp.topic}:{tp.partition}" for tp in sorted(partitions)),
+        )
+        with write_transaction(self.engine) as conn:
+            for tp in partitions:
+                conn.execute(
+                    update(projection_checkpoints)
+                    .where(
+                        (projection_checkpoints.c.projection == self.projection.name)
+                        & (projection_checkpoints.c.topic == tp.topic)
+                        & (projection_checkpoints.c.partition == tp.partition)
+                    )
+                    .values(next_offset=0)
+                )
 
     def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
         return [

@@ -40,9 +40,22 @@ class Settings(BaseSettings):
     deadline_check_interval_s: float = Field(
         default=60.0, gt=0, description="how often monitoring looks for overdue actions"
     )
+    feed_dispatch_interval_s: float = Field(
+        default=0.5, gt=0, description="how often the feed looks for due webhook deliveries"
+    )
+    feed_max_attempts: int = Field(default=15, ge=1, description="attempts before a dead letter")
+    feed_retry_base_s: float = Field(default=1.0, gt=0, description="first retry's longest wait")
+    feed_retry_max_s: float = Field(default=3600.0, gt=0, description="cap of a retry's wait")
+    feed_request_timeout_s: float = Field(default=10.0, gt=0)
+    feed_parallel_requests: int = Field(default=8, ge=1, description="lanes sent at once")
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     idempotency_ttl_hours: int = 24
     log_level: str = "INFO"
+    gateway_upstreams: dict[str, str] = Field(
+        default_factory=dict,
+        description='the gateway\'s services, e.g. {"intake": "http://127.0.0.1:8000"} (JSON)',
+    )
+    gateway_timeout_s: float = Field(default=30.0, gt=0)
 
     def database_url(self, service: str) -> str:
         """``<SERVICE>_DATABASE_URL`` or ``sqlite:///<data_dir>/<service>.db``."""

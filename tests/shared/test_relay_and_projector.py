@@ -244,3 +244,47 @@ def test_projector_applies_once_deduplicates_and_rebuilds(
 
         assert conn.execute(select(func.count()).select_from(processed_events)).scalar_one() == 40
     assert projector.lag() == {f"{topic}:{p}": 0 for p in range(3)}
+
+
+def test_projector_replays_a_broker_that_lost_its_data(tmp_path: Path) -> None:
+    """The local broker keeps topics in memory: after a restart it starts again at offset 0,
+    below the projector's checkpoints. New events must still be applied (and old ones once)."""
+    port = free_port()
+    own_broker = LocalBroker(port=port, log_path=tmp_path / "tansu.log").start()
+    store, topic = make_store(tmp_path), unique_topic()
+    read_model.create_all(store.engine)
+    relay = make_relay(store, own_broker.bootstrap, topic)
+    projector = Projector(
+        store.engine,
+        TotalsProjection(topic),
+        bootstrap=own_broker.bootstrap,
+        service="toy",
+        max_poll_interval_ms=3000,
+    )
+    try:
+        before = [str(uuid.uuid4()) for _ in range(3)]
+        for stream in before:
+            write(store, stream, 8)
+        relay.publish_all()
+        projector.start()
+        _wait(lambda: sum(v[1] for v in _totals(store.engine).values()) == 24)
+        projector.stop()
+        own_broker.kill()
+        own_broker = LocalBroker(port=port, log_path=tmp_path / "tansu.log").start()
+        after = str(uuid.uuid4())
+        write(store, after, 2)  # fewer events than the checkpoints are ahead
+        make_relay(store, own_broker.bootstrap, topic).publish_all()
+        projector = Projector(
+            store.engine,
+            TotalsProjection(topic),
+            bootstrap=own_broker.bootstrap,
+            service="toy",
+            max_poll_interval_ms=3000,
+        )
+        projector.start()
+        _wait(lambda: after in _totals(store.engine), timeout_s=45)
+        assert _totals(store.engine)[after] == (0, 2)
+        assert all(_totals(store.engine)[s] == (sum(range(7)), 8) for s in before)
+    finally:
+        projector.stop()
+        own_broker.stop()
