@@ -6,6 +6,7 @@ silently ignored in production."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
@@ -27,7 +28,8 @@ ENV_EXAMPLE = DEPLOY / ".env.example"
 INIT_SQL = DEPLOY / "postgres" / "init.sql"
 
 # The four services of the design and their ports (some may still be on their way into services/).
-PLANNED = {"intake": 8000, "plan": 8001, "monitoring": 8002, "reporting": 8003}
+PLANNED = {"intake": 8000, "plan": 8001, "monitoring": 8002, "reporting": 8003, "feed": 8004}
+GATEWAY_APP = "shared.gateway:create_gateway"
 NAMESPACE = "remedium"
 APP_MODULE = re.compile(r"^services\.([a-z_]+)\.app:create_app$")
 
@@ -612,7 +614,9 @@ def test_every_command_refers_to_code_that_exists() -> None:
     seen = 0
     for where, command in commands():
         seen += 1
-        if command[0] == "uvicorn":
+        if command[0] == "uvicorn" and GATEWAY_APP in command:
+            assert module_defines(ROOT / "shared" / "gateway.py", "create_gateway"), where
+        elif command[0] == "uvicorn":
             service = app_service(command)
             assert service is not None, f"{where}: not a services.<name>.app:create_app factory"
             app_file = ROOT / "services" / service / "app.py"
@@ -629,6 +633,15 @@ def test_every_command_refers_to_code_that_exists() -> None:
         else:
             pytest.fail(f"{where}: unexpected command {command}")
     assert seen >= 2 * len(PLANNED) + 2
+
+
+def test_compose_gateway_fronts_every_service() -> None:
+    gateway = compose_services()["gateway"]
+    upstreams = json.loads(compose_environment(gateway)["REMEDIUM_GATEWAY_UPSTREAMS"])
+    assert set(upstreams) == set(compose_apps()) == deployed_services()
+    for name, url in upstreams.items():
+        assert url == f"http://{name}:{PLANNED[name]}", name
+    assert set(gateway["depends_on"]) == set(upstreams)
 
 
 # --- helpers and a check that the variable check is not vacuous ---------------------------------
