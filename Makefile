@@ -14,11 +14,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+SEED ?=
 run: $(STAMP)
-	$(BIN)/remedium run
+	$(BIN)/remedium run $(if $(SEED),--seed)
 
 test: $(STAMP)
+	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check shared services remedium_client tests
