@@ -91,6 +91,34 @@ def capture_lessons(
     )
 
 
+@router.get(
+    "/incidents/{incident_id}/lessons",
+    tags=["step 6: lessons"],
+    summary="The incident's lessons, due-diligence updates, and whether Step 6 is done",
+    responses=problem_responses(401, 403, 404),
+)
+def lessons(
+    incident_id: UUID,
+    actor: Actor = Depends(require_roles(*CASE_READERS)),
+    reporting: ReportingHandlers = Depends(handlers),
+) -> dict[str, Any]:
+    return reporting.lessons(incident_id, actor.tenant)
+
+
+@router.get(
+    "/incidents/{incident_id}/lessons/events",
+    tags=["audit"],
+    summary="Reporting's own events of this incident (CloudEvents, with the hash chain)",
+    responses=problem_responses(401, 403, 404),
+)
+def lesson_events(
+    incident_id: UUID,
+    actor: Actor = Depends(require_roles(*AUDIT)),
+    reporting: ReportingHandlers = Depends(handlers),
+) -> list[dict[str, Any]]:
+    return reporting.events(incident_id, actor.tenant)
+
+
 # --- the register and the audit trail ---------------------------------------------------------
 def register_filters(
     status: str | None = None,
@@ -260,8 +288,9 @@ def dashboard_data(
     "/dashboard",
     response_class=HTMLResponse,
     summary="The dashboard page",
-    description="Open `/dashboard#key=<API key>`: the key stays in the browser (a URL "
-    "fragment is never sent to the server) and the page fetches `/v1/dashboard` with it.",
+    description="Open `/dashboard` and enter an API key (analyst, auditor, case manager, "
+    "approver or monitor): the key stays in the tab's session storage and the page fetches "
+    "`v1/dashboard` with it, then draws the charts itself (inline SVG, no external assets).",
 )
 def dashboard_page() -> HTMLResponse:
     return HTMLResponse(DASHBOARD.read_text())

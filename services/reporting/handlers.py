@@ -6,18 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import select
 
-from services.reporting.domain import Lessons
-from services.reporting.kpis import dashboard_data, kpis
+from services.reporting.domain import Lessons, LessonsState
+from services.reporting.evidence_pack import build_pack, chain_problems, chains, heads
+from services.reporting.kpis import RECURRENCE_WINDOWS, dashboard_data, kpis
 from services.reporting.register import RegisterEntry, fold
 from services.reporting.tables import register, smelter_incidents, timeline
 from shared.aggregate_handlers import AggregateHandlers
 from shared.database import read_transaction
-from shared.envelope import EventEnvelope, verify_chain
+from shared.envelope import EventEnvelope
 from shared.errors import NotFound
 
 REGISTER_COLUMNS = [
@@ -124,48 +127,53 @@ class ReportingHandlers(AggregateHandlers[Lessons]):
 
     def verify(self, incident_id: uuid.UUID, tenant: str) -> dict[str, Any]:
         """Check each service's hash chain of this incident, as the auditor sees it."""
-        by_stream: dict[str, list[EventEnvelope]] = {}
-        for envelope in self.timeline(incident_id, tenant):
-            by_stream.setdefault(envelope.source, []).append(envelope)
-        problems = []
-        for source, envelopes in sorted(by_stream.items()):
-            ordered = sorted(envelopes, key=lambda e: e.streamversion)
-            problems += [f"{source}: {p}" for p in verify_chain(ordered)]
+        streams = chains(self.timeline(incident_id, tenant))
+        problems = chain_problems(streams)
         return {
             "incident_id": str(incident_id),
-            "streams": {source: len(items) for source, items in sorted(by_stream.items())},
+            "streams": {name: len(items) for name, items in streams.items()},
+            "heads": heads(streams),
             "intact": not problems,
             "problems": problems,
         }
 
     def evidence_pack(self, incident_id: uuid.UUID, tenant: str) -> dict[str, Any]:
         """Every event with its hash chain, for offline verification (``remedium verify-pack``)."""
-        envelopes = self.timeline(incident_id, tenant)
+        return build_pack(str(incident_id), tenant, self.timeline(incident_id, tenant))
+
+    # --- step 6 --------------------------------------------------------------------------
+    def lessons(self, incident_id: uuid.UUID, tenant: str) -> dict[str, Any]:
+        """The incident's lessons, due-diligence updates and whether Step 6 is done."""
+        entry = self.entry(incident_id, tenant)  # 404 unless the incident is in the register
+        try:
+            state = self.load(incident_id, tenant).state
+        except NotFound:
+            state = LessonsState()
         return {
-            "format": "remedium-evidence-pack/1",
             "incident_id": str(incident_id),
-            "tenant": tenant,
-            "events": [e.to_structured() for e in envelopes],
+            "status": str(entry.status),
+            **state.model_dump(mode="json"),
         }
 
     # --- aggregates ----------------------------------------------------------------------
     def smelters(self, tenant: str) -> list[dict[str, Any]]:
+        """Incidents per smelter (CID); ``recurrence``: two of them linked within 24 months."""
         with read_transaction(self.runtime.engine) as conn:
             rows = list(
                 conn.execute(select(smelter_incidents).where(smelter_incidents.c.tenant == tenant))
             )
-        grouped: dict[str, list[Any]] = {}
+        grouped: dict[str, list[datetime]] = {}
         for row in rows:
-            grouped.setdefault(row.smelter_cid, []).append(row)
+            grouped.setdefault(row.smelter_cid, []).append(row.linked_at)
         return [
             {
                 "smelter_cid": cid,
-                "incidents": len(items),
-                "recurrence": len(items) > 1,
-                "first_linked_at": min(r.linked_at for r in items).isoformat(),
-                "last_linked_at": max(r.linked_at for r in items).isoformat(),
+                "incidents": len(times),
+                "recurrence": _recurs(sorted(times), RECURRENCE_WINDOWS["within_24_months"]),
+                "first_linked_at": min(times).isoformat(),
+                "last_linked_at": max(times).isoformat(),
             }
-            for cid, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            for cid, times in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ]
 
     def kpis(self, tenant: str) -> dict[str, Any]:
@@ -195,14 +203,18 @@ class ReportingHandlers(AggregateHandlers[Lessons]):
         return out.getvalue()
 
 
+def _recurs(times: list[datetime], window: timedelta) -> bool:
+    return any(later - earlier <= window for earlier, later in pairwise(times))
+
+
 def _entry_view(entry: RegisterEntry) -> dict[str, Any]:
-    view = entry.model_dump(mode="json", exclude={"actions", "status_time"})
+    view = entry.model_dump(
+        mode="json",
+        exclude={"actions", "status_time", "status_before_hold", "community_ids"},
+    )
     view["step"] = entry.step
     view["overdue_actions"] = entry.overdue_actions
-    view["actions"] = {
-        "total": len(entry.actions),
-        "completed": sum(a.status == "completed" for a in entry.actions.values()),
-    }
+    view["actions"] = dict(Counter(a.status for a in entry.actions.values()))
     return view
 
 

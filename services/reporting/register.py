@@ -36,22 +36,30 @@ STEP_OF_STATUS: dict[IncidentStatus, int] = {
 
 LIVE_ACTION = {"planned", "in_progress", "blocked", "suspended"}
 
-# Event name -> the milestone timestamp it sets (first occurrence wins).
+# Event name -> the milestone timestamp it sets (first occurrence wins). A closure is not a
+# milestone: a reopened incident closes again, and the register keeps the latest closure.
 MILESTONES = {
     "AllegationVerified": "verified_at",
     "ResponseDeterminationApproved": "response_approved_at",
     "PlanApproved": "plan_approved_at",
     "ClosureProposed": "closure_proposed_at",
-    "IncidentClosed": "closed_at",
     "LessonsCaptured": "lessons_captured_at",
 }
+FINDINGS = {"AllegationVerified", "AllegationUnsubstantiated", "IncidentNotLinked"}
+"""The verification findings that end Step 1 (time to verify runs up to the first of them)."""
 
 
 class ActionRecord(BaseModel):
+    """One action of the adopted plan as reporting needs it: no personal data, beneficiaries
+    only as the pseudonymous ids the plan gave them."""
+
     category: str
-    beneficiaries: int = 0
+    owner_org: str | None = None
+    beneficiary_ids: list[str] = []
     due_date: date | None = None
     status: str = "planned"
+    started: bool = False
+    status_before_suspension: str | None = None
     completed_on: date | None = None
     overdue: bool = False
 
@@ -74,18 +82,24 @@ class RegisterEntry(BaseModel):
     severity_scale: int | None = None
     people_affected: int | None = None
     received_at: datetime | None = None
+    finding_at: datetime | None = None
     verified_at: datetime | None = None
     response_approved_at: datetime | None = None
     plan_approved_at: datetime | None = None
     closure_proposed_at: datetime | None = None
     closed_at: datetime | None = None
     lessons_captured_at: datetime | None = None
+    closures: int = 0
     reopened: int = 0
+    reopen_reasons: list[str] = []
     victims: int = 0
     children: int = 0
+    community_ids: list[str] = []
     actions: dict[str, ActionRecord] = {}
     open_safety_concerns: int = 0
     lessons: int = 0
+    lesson_categories: list[str] = []
+    lesson_share_scopes: list[str] = []
 
     @property
     def step(self) -> int:
@@ -109,6 +123,8 @@ def fold(entry: RegisterEntry, event: EventEnvelope) -> RegisterEntry:
     milestone = MILESTONES.get(name)
     if milestone and getattr(entry, milestone) is None:
         setattr(entry, milestone, event.time)
+    if name in FINDINGS and entry.finding_at is None:
+        entry.finding_at = event.time
     handler = _HANDLERS.get(name)
     if handler is not None:
         handler(entry, data, event)
@@ -169,19 +185,27 @@ def _victim(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> Non
 
 
 def _adopted(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> None:
-    for action in (
-        data.get("actions", []) + data.get("added_actions", []) + data.get("changed_actions", [])
-    ):
+    """Monitoring's PlanAdopted (``actions``) or PlanRevisionAdopted (``added``, ``changed``;
+    removed actions are cancelled by their own ActionCancelled events)."""
+    for community in data.get("community_ids", []):
+        if str(community) not in entry.community_ids:
+            entry.community_ids.append(str(community))
+    for action in data.get("actions", []) + data.get("added", []) + data.get("changed", []):
+        terms = {
+            "category": action["category"],
+            "owner_org": action.get("owner_org"),
+            "beneficiary_ids": [str(b) for b in action.get("beneficiaries", [])],
+            "due_date": _date(action.get("due_date")),
+        }
         record = entry.actions.get(str(action["action_id"]))
-        due = _date(action.get("due_date"))
         if record is None:
-            entry.actions[str(action["action_id"])] = ActionRecord(
-                category=action["category"],
-                beneficiaries=len(action.get("beneficiaries", [])),
-                due_date=due,
-            )
+            entry.actions[str(action["action_id"])] = ActionRecord.model_validate(terms)
         else:
-            record.due_date, record.overdue = due, False
+            if record.due_date != terms["due_date"]:
+                record.overdue = False  # a new deadline is not overdue yet
+            for field, value in terms.items():
+                setattr(record, field, value)
+    _resume(entry, data.get("resumed_action_ids", []))
 
 
 def _action_status(status: str) -> Any:
@@ -196,11 +220,45 @@ def _action_status(status: str) -> Any:
     return apply
 
 
-def _removed(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> None:
-    for action_id in data.get("removed_action_ids", []):
+def _started(entry: RegisterEntry, data: dict[str, Any], event: EventEnvelope) -> None:
+    _action_status("in_progress")(entry, data, event)
+    record = entry.actions.get(str(data.get("action_id")))
+    if record is not None:
+        record.started = True
+
+
+def _unblocked(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> None:
+    """Back to ``in_progress`` when the action was started, else ``planned`` (as monitoring)."""
+    record = entry.actions.get(str(data.get("action_id")))
+    if record is not None:
+        record.status = "in_progress" if record.started else "planned"
+
+
+def _suspend(entry: RegisterEntry, action_ids: list[Any]) -> None:
+    for action_id in action_ids:
         record = entry.actions.get(str(action_id))
         if record is not None and record.status in LIVE_ACTION:
-            record.status = "cancelled"
+            if record.status != "suspended":
+                record.status_before_suspension = record.status
+            record.status = "suspended"
+
+
+def _resume(entry: RegisterEntry, action_ids: list[Any]) -> None:
+    for action_id in action_ids:
+        record = entry.actions.get(str(action_id))
+        if record is not None and record.status == "suspended":
+            record.status = record.status_before_suspension or (
+                "in_progress" if record.started else "planned"
+            )
+            record.status_before_suspension = None
+
+
+def _suspended_for_safety(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> None:
+    _suspend(entry, [data.get("action_id")])
+
+
+def _plan_suspended(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> None:
+    _suspend(entry, data.get("suspended_action_ids", []))
 
 
 def _overdue(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> None:
@@ -210,18 +268,29 @@ def _overdue(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> No
 
 
 def _concern(delta: int) -> Any:
-    def apply(entry: RegisterEntry, _data: dict[str, Any], _: EventEnvelope) -> None:
+    def apply(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> None:
         entry.open_safety_concerns = max(0, entry.open_safety_concerns + delta)
+        _resume(entry, data.get("resumed_action_ids", []))
 
     return apply
 
 
-def _reopened(entry: RegisterEntry, _data: dict[str, Any], _: EventEnvelope) -> None:
+def _closed(entry: RegisterEntry, data: dict[str, Any], event: EventEnvelope) -> None:
+    entry.closed_at = _time(data.get("closed_at")) or event.time
+    entry.closures += 1
+
+
+def _reopened(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> None:
+    """An open incident has no closure date: time to closure counts its next closure."""
+    entry.closed_at = None
     entry.reopened += 1
+    entry.reopen_reasons.append(str(data.get("reason")))
 
 
-def _lesson(entry: RegisterEntry, _data: dict[str, Any], _: EventEnvelope) -> None:
+def _lesson(entry: RegisterEntry, data: dict[str, Any], _: EventEnvelope) -> None:
     entry.lessons += 1
+    entry.lesson_categories.append(str(data.get("category")))
+    entry.lesson_share_scopes.append(str(data.get("share_scope")))
 
 
 _HANDLERS = {
@@ -233,15 +302,17 @@ _HANDLERS = {
     "VictimRegistered": _victim,
     "PlanAdopted": _adopted,
     "PlanRevisionAdopted": _adopted,
-    "ActionStarted": _action_status("in_progress"),
+    "PlanSuspensionNoted": _plan_suspended,
+    "ActionStarted": _started,
     "ActionBlocked": _action_status("blocked"),
-    "ActionUnblocked": _action_status("in_progress"),
-    "ActionSuspendedForSafety": _action_status("suspended"),
+    "ActionUnblocked": _unblocked,
+    "ActionSuspendedForSafety": _suspended_for_safety,
     "ActionCompleted": _action_status("completed"),
     "ActionCancelled": _action_status("cancelled"),
     "ActionOverdue": _overdue,
     "SafetyConcernRaised": _concern(+1),
     "SafetyConcernResolved": _concern(-1),
+    "IncidentClosed": _closed,
     "IncidentReopened": _reopened,
     "LessonRecorded": _lesson,
 }

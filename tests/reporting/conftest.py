@@ -1,4 +1,4 @@
-"""Intake, plan and reporting on the real broker: reporting sees only the topics."""
+"""Intake, plan, monitoring and reporting on the real broker: reporting sees only the topics."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.intake.app import create_app as create_intake
+from services.monitoring.app import create_app as create_monitoring
 from services.plan.app import create_app as create_plan
 from services.reporting.app import create_app as create_reporting
 from shared.broker import LocalBroker
@@ -21,6 +22,7 @@ def system(tmp_path: Path, broker: LocalBroker) -> Iterator[System]:
     try:
         running.start("intake", create_intake)
         running.start("plan", create_plan)
+        running.start("monitoring", create_monitoring)
         running.start("reporting", create_reporting)
         yield running
     finally:
