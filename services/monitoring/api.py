@@ -317,6 +317,7 @@ def receive_appeal(
     responses=PROBLEMS,
 )
 def reopen(incident_id: UUID, body: ReopenIncident, who: Who = caller(*CASE)) -> JSONResponse:
+    who.handlers.require_known_incident(body.related_incident_id, who.tenant)
     return who.run(incident_id, lambda i: i.reopen(body, who.context.command))
 
 

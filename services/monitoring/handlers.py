@@ -11,18 +11,20 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select
 
-from services.monitoring.domain import Implementation, closure_guards_unmet
+from services.monitoring.domain import ActionStatus, Implementation, closure_guards_unmet
 from services.monitoring.tables import action_board
 from shared.aggregate_handlers import AggregateHandlers
 from shared.commands import CommandResult
 from shared.database import read_transaction
 from shared.domain import Actor
-from shared.errors import PreconditionFailed
+from shared.errors import InvalidCommand, NotFound, PreconditionFailed
 from shared.http import RequestContext
-from shared.incident_directory import lookup
+from shared.incident_directory import UNKNOWN, lookup
 from shared.incident_status import IncidentStatus
 
-LIVE = ("planned", "in_progress", "blocked", "suspended")
+OVERDUE_CAN_BE = tuple(str(status) for status in ActionStatus if status.can_be_overdue)
+"""Statuses in which a passed due date counts: a suspended action (for safety or with the plan)
+must not nag its owner, and a finished one has nothing left to do."""
 SCHEDULER = "system:deadline-scheduler"
 
 
@@ -39,6 +41,23 @@ class MonitoringHandlers(AggregateHandlers[Implementation]):
             raise PreconditionFailed(
                 "intake has put the incident on hold: resume it there first",
                 code="incident-on-hold",
+            )
+
+    def require_known_incident(self, related_id: uuid.UUID | None, tenant: str) -> None:
+        """A reopening that cites another incident (a recurrence) must cite one of this
+        tenant's incidents that intake has reported; another tenant's is as unknown as none."""
+        if related_id is None:
+            return
+        with read_transaction(self.runtime.engine) as conn:
+            try:
+                known = lookup(conn, str(related_id), tenant)
+            except NotFound:
+                known = UNKNOWN
+        if known is UNKNOWN:
+            raise InvalidCommand(
+                "related_incident_id names no incident intake has reported (yet) for this "
+                "company; submit the new allegation to intake first.",
+                code="related-incident-unknown",
             )
 
     # --- deadlines -----------------------------------------------------------------------
@@ -58,7 +77,7 @@ class MonitoringHandlers(AggregateHandlers[Implementation]):
     def _due_incidents(self, now: datetime) -> set[tuple[str, str]]:
         query = select(action_board).where(
             and_(
-                action_board.c.status.in_(LIVE),
+                action_board.c.status.in_(OVERDUE_CAN_BE),
                 action_board.c.due_date < now.date(),
                 action_board.c.overdue.is_(False),
             )
@@ -70,7 +89,7 @@ class MonitoringHandlers(AggregateHandlers[Implementation]):
         query = select(action_board).where(
             action_board.c.tenant == tenant,
             action_board.c.overdue.is_(True),
-            action_board.c.status.in_(LIVE),
+            action_board.c.status.in_(OVERDUE_CAN_BE),
         )
         if owner_org:
             query = query.where(action_board.c.owner_org == owner_org)
