@@ -41,10 +41,15 @@ class PlanAdoption:
         self.refresh_board = refresh_board
 
     def apply(self, conn: Connection, event: EventEnvelope) -> None:
-        if not event.type.endswith(".PlanApproved.v1"):
-            return
-        implementation = self.repository.load_or_new(event.streamid, event.tenant, conn=conn)
-        context = CommandContext(Actor(ADOPTER, event.tenant, frozenset()), event.time)
+        if event.type.endswith(".PlanApproved.v1"):
+            self._follow(conn, event, self._adopt)
+        elif event.type.endswith(".PlanSuspended.v1"):
+            self._follow(conn, event, self._suspend)
+
+    @staticmethod
+    def _adopt(
+        implementation: Implementation, event: EventEnvelope, context: CommandContext
+    ) -> None:
         implementation.adopt_plan(
             int(event.data["revision"]),
             [_adopted(action) for action in event.data["actions"]],
@@ -53,8 +58,28 @@ class PlanAdoption:
             bool(event.data.get("child_victim_ids")),
             context,
         )
+
+    @staticmethod
+    def _suspend(
+        implementation: Implementation, event: EventEnvelope, context: CommandContext
+    ) -> None:
+        if implementation.state.revision != int(event.data["revision"]):
+            return  # a suspension of a revision monitoring has not adopted, or replaced since
+        implementation.note_plan_suspended(str(event.data["reason"]), context)
+
+    def _follow(
+        self,
+        conn: Connection,
+        event: EventEnvelope,
+        decide: Callable[[Implementation, EventEnvelope, CommandContext], None],
+    ) -> None:
+        """Loads the incident's implementation, lets ``decide`` record what plan's event means
+        for it, and appends that in the projector's transaction."""
+        implementation = self.repository.load_or_new(event.streamid, event.tenant, conn=conn)
+        context = CommandContext(Actor(ADOPTER, event.tenant, frozenset()), event.time)
+        decide(implementation, event, context)
         if not implementation.changes:
-            return  # an older or repeated revision: nothing new to adopt
+            return  # an older or repeated revision, or a repeated suspension: nothing new
         expected = implementation.version
         envelopes = self.store.append(
             conn,

@@ -33,6 +33,7 @@ from services.plan.domain import (
     RemoveAction,
     RevisePlan,
     SubmitPlan,
+    SuspendPlan,
     VerifyAge,
     WithdrawConsent,
     plan_id_for,
@@ -47,6 +48,7 @@ router = APIRouter(prefix="/v1")
 CASE = ("case_manager",)
 CARE = ("case_manager", "provider")
 APPROVE = ("approver",)
+SUSPEND = ("case_manager", "approver")
 READERS = ("case_manager", "provider", "approver", "auditor", "monitor")
 COMMAND_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 413, 422)
 
@@ -369,6 +371,19 @@ def approve_plan(
     incident_id: UUID, body: ApprovePlan, who: Caller[PlanHandlers] = caller(*APPROVE)
 ) -> JSONResponse:
     return who.run(incident_id, lambda case: case.approve_plan(body, who.context.command))
+
+
+@router.post(
+    "/incidents/{incident_id}/plan/suspension",
+    response_model=CommandAccepted,
+    tags=["plan"],
+    summary="Suspend the approved plan (monitoring suspends its live actions)",
+    responses=COMMAND_PROBLEMS,
+)
+def suspend_plan(
+    incident_id: UUID, body: SuspendPlan, who: Caller[PlanHandlers] = caller(*SUSPEND)
+) -> JSONResponse:
+    return who.run(incident_id, lambda case: case.suspend_plan(body, who.context.command))
 
 
 @router.post(

@@ -237,6 +237,50 @@ def test_a_new_plan_revision_is_adopted_with_added_and_dropped_actions(system: S
     assert event_names(system, incident)[-2:] == ["PlanRevisionAdopted", "ActionCancelled"]
 
 
+def test_a_plan_suspension_suspends_live_actions_until_a_new_revision(system: System) -> None:
+    ids = implementing_incident(system)
+    incident = ids["incident"]
+    plan = system.client("plan")
+    reason = {"reason": "A labour inspection asks that no one approach the site for now."}
+    assert (
+        system.client("plan", "provider")
+        .post(f"/v1/incidents/{incident}/plan/suspension", json=reason)
+        .status_code
+        == 403
+    )
+    ok(plan.post(f"/v1/incidents/{incident}/plan/suspension", json=reason))
+    again = plan.post(f"/v1/incidents/{incident}/plan/suspension", json=reason)
+    assert again.status_code == 409 and again.json()["type"].endswith("plan-not-approved")
+
+    def suspended() -> dict[str, Any] | None:
+        view = implementation(system, incident)
+        return view if view["plan_suspended"] else None
+
+    view = eventually(suspended)
+    assert view["plan_suspension_reason"] == reason["reason"]
+    actions = actions_of(view)
+    assert {actions[ids["removal"]]["status"], actions[ids["schooling"]]["status"]} == {"suspended"}
+    refused = system.client("monitoring", "provider").post(
+        f"/v1/incidents/{incident}/actions/{ids['schooling']}/start",
+        json={"started_on": date.today().isoformat()},
+    )
+    assert refused.status_code == 409
+
+    ok(plan.post(f"/v1/incidents/{incident}/plan/revisions", json={"reason": "Inspection over."}))
+    ok(plan.post(f"/v1/incidents/{incident}/plan/submission", json={}))
+    ok(
+        system.client("plan", "approver").post(
+            f"/v1/incidents/{incident}/plan/approval", json={"note": "Work may resume."}
+        )
+    )
+    resumed = wait_for_revision(system, incident, 2)
+    assert resumed["plan_suspended"] is False
+    actions = actions_of(resumed)
+    assert actions[ids["removal"]]["status"] == "in_progress"
+    assert actions[ids["schooling"]]["status"] == "planned"
+    assert "PlanSuspensionNoted" in event_names(system, incident)
+
+
 # --- monitoring visits and indicators --------------------------------------------------------
 def test_monitoring_visit_and_indicator_values(system: System) -> None:
     ids = implementing_incident(system)

@@ -36,6 +36,7 @@ from services.plan.domain import (
     RemoveAction,
     RevisePlan,
     SubmitPlan,
+    SuspendPlan,
     VerifyAge,
     WithdrawConsent,
     commands,
@@ -909,6 +910,21 @@ def test_nothing_is_edited_before_the_plan_is_drafted() -> None:
     refused("plan-not-drafted", lambda: submit(case))
 
 
+def test_only_an_approved_plan_is_suspended_and_a_suspended_one_is_revised() -> None:
+    case, _ = adult_plan()
+    stop = SuspendPlan(reason="A state investigation asks us to pause.")
+    refused("plan-not-approved", lambda: case.suspend_plan(stop, ctx()))
+    submit(case)
+    approve(case)
+    case.suspend_plan(stop, ctx(who="cm-5"))
+    suspended = case.changes[-1].model_dump()
+    assert (suspended["revision"], suspended["suspended_by"]) == (1, "cm-5")
+    assert plan_status(case) == "suspended" and status_of(case) is Status.PLAN_APPROVED
+    refused("plan-not-approved", lambda: case.suspend_plan(stop, ctx()))
+    case.revise_plan(RevisePlan(reason="The investigation is over."), ctx())
+    assert plan_status(case) == "draft" and status_of(case) is Status.PLANNING
+
+
 def test_revising_an_approved_plan_opens_the_next_revision_as_draft() -> None:
     case, action_id = adult_plan()
     refused(
@@ -1255,6 +1271,7 @@ def test_replaying_the_events_rebuilds_the_same_state() -> None:
 
 def test_every_recorded_event_round_trips_through_the_registry() -> None:
     case = busy_case()
+    case.suspend_plan(SuspendPlan(reason="The victim's safety needs a pause."), ctx())
     case.revise_plan(RevisePlan(reason="Monitoring asks for more support."), ctx())
     extra = add(case, action("shelter", CHILD))
     case.change_action(
@@ -1288,7 +1305,7 @@ def test_every_event_class_is_registered() -> None:
         and issubclass(cls, plan_events.PlanEvent)
         and cls is not plan_events.PlanEvent
     }
-    assert len(defined) == 25
+    assert len(defined) == 26
     assert set(registry.names) == defined
 
 

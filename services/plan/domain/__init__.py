@@ -30,6 +30,7 @@ from .commands import (
     RemoveAction,
     RevisePlan,
     SubmitPlan,
+    SuspendPlan,
     VerifyAge,
     WithdrawConsent,
 )
@@ -176,6 +177,7 @@ __all__ = [
     "RevisePlan",
     "RiskLevel",
     "SubmitPlan",
+    "SuspendPlan",
     "Value",
     "VerifyAge",
     "Victim",

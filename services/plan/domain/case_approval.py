@@ -1,4 +1,5 @@
-"""RemediationCase, review: submit, reject, approve (PLANNING -> PLAN_APPROVED) and revise.
+"""RemediationCase, review: submit, reject, approve (PLANNING -> PLAN_APPROVED), suspend and
+revise.
 
 Approval is the four-eyes step: an approver who neither authored nor submitted the revision, and
 every precondition of domain.md 2.4 (the table ``guards.TO_PLAN_APPROVED``) judged at ``ctx.now``,
@@ -12,9 +13,15 @@ from shared.errors import Forbidden
 
 from . import guards
 from .case_base import CaseBase, Status
-from .commands import ApprovePlan, RejectPlan, RevisePlan, SubmitPlan
+from .commands import ApprovePlan, RejectPlan, RevisePlan, SubmitPlan, SuspendPlan
 from .enums import PlanStatus
-from .events import PlanApproved, PlanRejected, PlanRevised, PlanSubmittedForApproval
+from .events import (
+    PlanApproved,
+    PlanRejected,
+    PlanRevised,
+    PlanSubmittedForApproval,
+    PlanSuspended,
+)
 from .state import Plan
 
 
@@ -72,15 +79,34 @@ class ApprovalSteps(CaseBase):
             )
         )
 
+    def suspend_plan(self, cmd: SuspendPlan, ctx: CommandContext) -> None:
+        """Stops the approved revision (Step 4: e.g. the victim's safety or a state process).
+        The incident's status stays; monitoring suspends the live actions."""
+        plan = self._plan()
+        require(
+            plan.status is PlanStatus.APPROVED,
+            "plan-not-approved",
+            f"Only an approved revision can be suspended; revision {plan.revision} is "
+            f"{plan.status}.",
+        )
+        self.record(
+            PlanSuspended(
+                **self._header(ctx),
+                revision=plan.revision,
+                reason=cmd.reason,
+                suspended_by=ctx.actor.subject,
+            )
+        )
+
     def revise_plan(self, cmd: RevisePlan, ctx: CommandContext) -> None:
         """Opens the next revision as a draft with the current content; the reviser becomes one of
         its authors. The incident goes back to PLANNING."""
         plan = self._plan()
         require(
-            plan.status in (PlanStatus.APPROVED, PlanStatus.REJECTED),
+            plan.status in (PlanStatus.APPROVED, PlanStatus.REJECTED, PlanStatus.SUSPENDED),
             "plan-not-revisable",
-            f"Only an approved or rejected revision can be revised; revision {plan.revision} is "
-            f"{plan.status}.",
+            f"Only an approved, suspended or rejected revision can be revised; revision "
+            f"{plan.revision} is {plan.status}.",
         )
         self.record(
             PlanRevised(
@@ -129,6 +155,9 @@ class ApprovalSteps(CaseBase):
         plan.status = PlanStatus.APPROVED
         plan.approved_by = e.approved_by
         self.state.status = e.status
+
+    def when_PlanSuspended(self, e: PlanSuspended) -> None:
+        self._applied_plan().status = PlanStatus.SUSPENDED
 
     def when_PlanRevised(self, e: PlanRevised) -> None:
         plan = self._applied_plan()

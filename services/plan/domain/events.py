@@ -310,6 +310,15 @@ class PlanApproved(PlanEvent):
 
 
 @registry.register
+class PlanSuspended(PlanEvent):
+    """Work on the approved ``revision`` stops; a new approved revision resumes it."""
+
+    revision: int
+    reason: str
+    suspended_by: str
+
+
+@registry.register
 class PlanRevised(PlanEvent):
     """Opens ``revision`` (the new number) as a draft carrying the previous revision's content;
     the incident goes back to PLANNING."""

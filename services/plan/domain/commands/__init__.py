@@ -33,6 +33,7 @@ from .plan import (
     RemoveAction,
     RevisePlan,
     SubmitPlan,
+    SuspendPlan,
 )
 from .privacy import GrantNeedToKnow, PlaceLegalHold, ReleaseLegalHold
 
@@ -59,6 +60,7 @@ __all__ = [
     "RemoveAction",
     "RevisePlan",
     "SubmitPlan",
+    "SuspendPlan",
     "VerifyAge",
     "WithdrawConsent",
 ]

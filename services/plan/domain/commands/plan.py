@@ -157,6 +157,17 @@ class ApprovePlan(BaseModel):
     note: Note | None = None
 
 
+class SuspendPlan(BaseModel):
+    """Stops work on the approved revision: monitoring suspends every live action until a new
+    revision is approved (open one with ``POST .../plan/revisions``)."""
+
+    model_config = example(
+        {"reason": "A labour inspection asks that no one approach the site until it reports."}
+    )
+
+    reason: Reason
+
+
 class RevisePlan(BaseModel):
     model_config = example(
         {"reason": "Monitoring found the stipend too low to keep the children in school."}
