@@ -22,6 +22,10 @@ test: $(STAMP)
 	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
+.PHONY: chaos
+chaos: $(STAMP)  ## crash safety at scale: thousands of commands, many kill -9s (under 15 minutes)
+	REMEDIUM_CHAOS=1 $(BIN)/pytest -m chaos -s -p no:logging tests/reliability
+
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run

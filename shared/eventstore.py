@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.database import read_transaction, write_transaction
@@ -43,6 +43,23 @@ class Snapshot:
     tenant: str
     state: dict[str, Any]
     last_hash: str
+
+# Statements of the append path, built once: building and cache-keying them per call cost as
+# much as executing them.
+_HEAD = (
+    select(events.c.stream_version, events.c.hash)
+    .where(events.c.stream_id == bindparam("stream_id"))
+    .order_by(events.c.stream_version.desc())
+    .limit(1)
+)
+_INSERT_EVENTS = insert(events)
+_SCHEDULE_FOR_PUBLICATION = insert(outbox).from_select(
+    ["position"],
+    select(events.c.position).where(
+        events.c.stream_id == bindparam("stream_id"),
+        events.c.stream_version > bindparam("after_version"),
+    ),
+)
 
 
 class EventStore:
@@ -106,12 +123,7 @@ class EventStore:
         return envelopes
 
     def _head(self, conn: Connection, stream_id: str) -> tuple[int, str]:
-        row = conn.execute(
-            select(events.c.stream_version, events.c.hash)
-            .where(events.c.stream_id == stream_id)
-            .order_by(events.c.stream_version.desc())
-            .limit(1)
-        ).first()
+        row = conn.execute(_HEAD, {"stream_id": stream_id}).first()
         return (row.stream_version, row.hash) if row else (0, GENESIS_HASH)
 
     def _envelopes(
@@ -144,18 +156,17 @@ class EventStore:
         return envelopes
 
     def _insert(self, conn: Connection, envelopes: list[EventEnvelope]) -> None:
-        rows = [_row(envelope) for envelope in envelopes]
+        """Insert the events, then their outbox rows with one ``INSERT ... SELECT`` (no
+        ``RETURNING`` round trip of the new positions through Python)."""
         try:
-            positions = (
-                conn.execute(
-                    insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
-                )
-                .scalars()
-                .all()
-            )
+            conn.execute(_INSERT_EVENTS, [_row(envelope) for envelope in envelopes])
         except IntegrityError as error:
             raise ConcurrencyError("another write to this stream won the race") from error
-        conn.execute(insert(outbox), [{"position": position} for position in positions])
+        first = envelopes[0]
+        conn.execute(
+            _SCHEDULE_FOR_PUBLICATION,
+            {"stream_id": first.streamid, "after_version": first.streamversion - 1},
+        )
 
     def _save_snapshot(self, conn: Connection, snapshot: Snapshot) -> None:
         conn.execute(delete(snapshots).where(snapshots.c.stream_id == snapshot.stream_id))

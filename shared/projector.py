@@ -25,6 +25,9 @@ from shared.metrics import EVENTS_PROJECTED
 from shared.tables import processed_events, projection_checkpoints
 
 log = logging.getLogger(__name__)
+
+_ID_CHUNK = 500
+"""Event ids per ``IN (...)`` look-up, well below every database's parameter limit."""
 PROBE_TIMEOUT_S = 3.0
 """How long a projector looks for its last applied event when (re)joining."""
 
@@ -146,32 +149,43 @@ class Projector:
     def apply_batch(self, messages: list[Message]) -> int:
         with write_transaction(self.engine) as conn:
             checkpoints = self._checkpoints(conn)
-            applied = 0
+            seen = self._processed(conn, [message.envelope.id for message in messages])
+            applied: list[str] = []
             for message in messages:
                 # No skipping by offset: a broker that lost its log (the local in-memory broker
                 # after a restart) numbers new events from 0 again; the event id decides.
                 key = (message.topic, message.partition)
-                if self._first_time(conn, message.envelope.id):
+                if message.envelope.id not in seen:
+                    seen.add(message.envelope.id)
                     self.projection.apply(conn, message.envelope)
-                    applied += 1
+                    applied.append(message.envelope.id)
                 checkpoints[key] = message.offset + 1
+            self._remember_processed(conn, applied)
             self._save_checkpoints(conn, checkpoints)
-        EVENTS_PROJECTED.labels(self.service, self.projection.name).inc(applied)
-        return applied
+        EVENTS_PROJECTED.labels(self.service, self.projection.name).inc(len(applied))
+        return len(applied)
 
-    def _first_time(self, conn: Connection, event_id: str) -> bool:
-        seen = conn.execute(
-            select(processed_events.c.event_id).where(
-                processed_events.c.projection == self.projection.name,
-                processed_events.c.event_id == event_id,
+    def _processed(self, conn: Connection, event_ids: list[str]) -> set[str]:
+        """Which of ``event_ids`` this projection applied before: one query per chunk of ids
+        (a query per event was a fifth of a rebuild's time)."""
+        seen: set[str] = set()
+        for start in range(0, len(event_ids), _ID_CHUNK):
+            seen.update(
+                conn.execute(
+                    select(processed_events.c.event_id).where(
+                        processed_events.c.projection == self.projection.name,
+                        processed_events.c.event_id.in_(event_ids[start : start + _ID_CHUNK]),
+                    )
+                ).scalars()
             )
-        ).first()
-        if seen is not None:
-            return False
-        conn.execute(
-            insert(processed_events).values(projection=self.projection.name, event_id=event_id)
-        )
-        return True
+        return seen
+
+    def _remember_processed(self, conn: Connection, event_ids: list[str]) -> None:
+        if event_ids:
+            conn.execute(
+                insert(processed_events),
+                [{"projection": self.projection.name, "event_id": e} for e in event_ids],
+            )
 
     # --- checkpoints -------------------------------------------------------------------
     def _checkpoints(self, conn: Connection) -> dict[tuple[str, int], int]:
