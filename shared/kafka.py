@@ -32,7 +32,15 @@ def make_producer(bootstrap: str, request_timeout_ms: int = 10_000) -> KafkaProd
         request_timeout_ms=request_timeout_ms,
         max_block_ms=request_timeout_ms,
         reconnect_backoff_max_ms=2000,
+        allow_auto_create_topics=False,  # the relay creates its topic with our partition count
     )
+
+
+FETCH_MAX_WAIT_MS = 50
+"""How long the broker may hold a fetch that found nothing new. The local broker (Tansu) does
+not answer a waiting fetch when data arrives, so an event published meanwhile waits for the rest
+of it: with the client's default of 500 ms that was most of the projection lag (p99 about
+280 ms at 200 events/s, 120 ms with 50 ms). An idle consumer asks 20 times a second."""
 
 
 def make_consumer(bootstrap: str, group_id: str | None, **overrides: Any) -> KafkaConsumer:
@@ -42,10 +50,14 @@ def make_consumer(bootstrap: str, group_id: str | None, **overrides: Any) -> Kaf
         "group_id": group_id,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
+        "fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
         "max_poll_records": 1000,
         "session_timeout_ms": 10_000,
         "heartbeat_interval_ms": 1_000,
         "reconnect_backoff_max_ms": 2000,
+        # Topics are created by ensure_topics with our partition count; a consumer asking for
+        # one a restarted broker lost must not have it created with the broker's default.
+        "allow_auto_create_topics": False,
     }
     settings.update(overrides)
     return KafkaConsumer(**settings)

@@ -192,6 +192,7 @@ class OutboxRelay:
         RELAY_FAILURES.labels(self.service).inc()
         log.warning("relay %s: publishing failed, will retry: %s", self.service, self.last_error)
         self._drop_producer()
+        self._topic_ready = False  # a restarted broker may have lost the topic: create it again
         self._next_check = 0.0
 
 

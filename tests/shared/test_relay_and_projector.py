@@ -288,3 +288,39 @@ def test_projector_replays_a_broker_that_lost_its_data(tmp_path: Path) -> None:
     finally:
         projector.stop()
         own_broker.stop()
+
+
+def test_a_running_projector_follows_a_broker_that_restarted_empty(tmp_path: Path) -> None:
+    """Relay and projector keep running while the in-memory broker is killed and restarted:
+    the relay creates its topic again and the projector applies the new events, once."""
+    port = free_port()
+    own_broker = LocalBroker(port=port, log_path=tmp_path / "tansu.log").start()
+    store, topic = make_store(tmp_path), unique_topic()
+    read_model.create_all(store.engine)
+    relay = make_relay(store, own_broker.bootstrap, topic)
+    projector = Projector(
+        store.engine,
+        TotalsProjection(topic),
+        bootstrap=own_broker.bootstrap,
+        service="toy",
+        max_poll_interval_ms=3000,
+    )
+    relay.start()
+    projector.start()
+    try:
+        before = [str(uuid.uuid4()) for _ in range(3)]
+        for stream in before:
+            write(store, stream, 8)
+        _wait(lambda: sum(v[1] for v in _totals(store.engine).values()) == 24, timeout_s=45)
+        own_broker.kill()
+        own_broker = LocalBroker(port=port, log_path=tmp_path / "tansu.log").start()
+        after = [str(uuid.uuid4()) for _ in range(2)]
+        for stream in after:
+            write(store, stream, 2)
+        _wait(lambda: all(s in _totals(store.engine) for s in after), timeout_s=60)
+        assert [_totals(store.engine)[s] for s in after] == [(0, 2), (0, 2)]
+        assert all(_totals(store.engine)[s] == (sum(range(7)), 8) for s in before)
+    finally:
+        projector.stop()
+        relay.stop()
+        own_broker.stop()
