@@ -22,14 +22,15 @@ TOPIC = topic_for("intake")
 
 
 def consume_all(
-    bootstrap: str, want, timeout_s: float = 30
+    bootstrap: str, want, timeout_s: float = 30, topic: str = TOPIC
 ) -> list[tuple[dict[str, bytes], bytes, bytes]]:
-    """Every record on intake's topic, as (headers, key, value), until ``want(records)``."""
+    """Every record on ``topic`` (intake's by default), as (headers, key, value), until
+    ``want(records)``."""
     consumer = make_consumer(bootstrap, None)
     deadline = time.monotonic() + timeout_s
-    while not consumer.partitions_for_topic(TOPIC) and time.monotonic() < deadline:
+    while not consumer.partitions_for_topic(topic) and time.monotonic() < deadline:
         time.sleep(0.2)
-    partitions = [TopicPartition(TOPIC, p) for p in sorted(consumer.partitions_for_topic(TOPIC))]
+    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
     records: list[tuple[dict[str, bytes], bytes, bytes]] = []
