@@ -6,6 +6,11 @@ headers), waits for the acknowledgements and deletes only the acknowledged prefi
 it drops its producer (discarding anything still queued), backs off and starts again from the
 oldest unacknowledged row: events can be published twice (consumers de-duplicate by event id)
 but a stream's events are never skipped or overtaken.
+
+It also remembers where the last acknowledged event of each partition landed. After a failure it
+checks that the broker still holds it; a broker that lost its data (the local in-memory broker
+restarted, a topic deleted and created again) gets every stored event again, in order, so the
+topic stays the complete history the projections are rebuilt from.
 """
 
 from __future__ import annotations
@@ -17,14 +22,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kafka import KafkaProducer
+from kafka import KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
-from sqlalchemy import Connection, Engine, delete, func, select, text
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text
 
 from shared.database import read_transaction, write_transaction
 from shared.envelope import EventEnvelope
 from shared.eventstore import envelope_from_row
-from shared.kafka import broker_reachable, ensure_topics
+from shared.kafka import broker_reachable, ensure_topics, event_ids_at
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, RELAY_FAILURES
 from shared.tables import events, outbox
 
@@ -32,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ProducerFactory = Callable[[], KafkaProducer]
 BROKER_CHECK_INTERVAL_S = 2.0
+MARK_CHECK_INTERVAL_S = 10.0
 
 
 class OutboxRelay:
@@ -66,6 +72,10 @@ class OutboxRelay:
         self.broker_ok = False
         self._next_check = 0.0
         self._lease = RelayLease(engine, f"remedium.relay.{service}")
+        self._marks: dict[TopicPartition, tuple[int, str]] = {}
+        """Per partition: offset and event id of the last acknowledged event."""
+        self._check_marks = False
+        self._next_mark_check = 0.0
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -104,6 +114,9 @@ class OutboxRelay:
         """Publish up to ``batch_size`` pending events; return how many were acknowledged."""
         if not self._lease.held():
             return 0  # another replica of this service is relaying
+        if self._check_marks:
+            self._ensure_producer()  # raises while the broker is still away
+            self._requeue_if_broker_lost_data()
         pending = self._pending()
         OUTBOX_PENDING.labels(self.service).set(self.pending_count() if pending else 0)
         if not pending:
@@ -122,6 +135,7 @@ class OutboxRelay:
         producer.flush(timeout=self.ack_timeout_s)
         acknowledged = _acknowledged_prefix(futures)
         if acknowledged:
+            self._remember(futures[:acknowledged], [e for _, e in pending[:acknowledged]])
             self._forget([position for position, _ in pending[:acknowledged]])
             EVENTS_PUBLISHED.labels(self.service).inc(acknowledged)
         if acknowledged < len(pending):
@@ -146,18 +160,42 @@ class OutboxRelay:
             return int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
 
     def _pending(self) -> list[tuple[int, EventEnvelope]]:
-        query = (
-            select(events)
-            .join(outbox, outbox.c.position == events.c.position)
-            .order_by(events.c.position)
-            .limit(self.batch_size)
-        )
         with read_transaction(self.engine) as conn:
-            return [(row.position, envelope_from_row(row)) for row in conn.execute(query)]
+            rows = conn.execute(_PENDING, {"limit": self.batch_size})
+            return [(row.position, envelope_from_row(row)) for row in rows]
 
     def _forget(self, positions: list[int]) -> None:
         with write_transaction(self.engine) as conn:
             conn.execute(delete(outbox).where(outbox.c.position.in_(positions)))
+
+    def _remember(self, futures: list[Any], envelopes: list[EventEnvelope]) -> None:
+        for future, envelope in zip(futures, envelopes, strict=True):
+            metadata = future.value
+            self._marks[TopicPartition(metadata.topic, metadata.partition)] = (
+                metadata.offset,
+                envelope.id,
+            )
+
+    def _requeue_if_broker_lost_data(self) -> None:
+        """After a failure: is the last acknowledged event of each partition still there? If
+        not, queue every stored event again (consumers skip the ones they have)."""
+        offsets = {tp: offset for tp, (offset, _) in self._marks.items()}
+        found = event_ids_at(self.bootstrap, offsets) if offsets else {}
+        self._check_marks = False
+        if all(found.get(tp) == event_id for tp, (_, event_id) in self._marks.items()):
+            return
+        log.warning(
+            "relay %s: the broker lost acknowledged events; publishing the whole store again",
+            self.service,
+        )
+        self._marks.clear()
+        with write_transaction(self.engine) as conn:
+            queued = select(outbox.c.position)
+            conn.execute(
+                insert(outbox).from_select(
+                    ["position"], select(events.c.position).where(events.c.position.not_in(queued))
+                )
+            )
 
     def _check_broker(self) -> None:
         """While idle, look at the broker every few seconds so /readyz tells the truth."""
@@ -167,6 +205,9 @@ class OutboxRelay:
         if not broker_reachable(self.bootstrap):
             raise ConnectionError(f"no broker answers at {self.bootstrap}")
         self._ensure_producer()
+        if time.monotonic() >= self._next_mark_check:  # a broker may restart between two looks
+            self._next_mark_check = time.monotonic() + MARK_CHECK_INTERVAL_S
+            self._requeue_if_broker_lost_data()
         self.broker_ok = True
         self.last_error = None
 
@@ -193,7 +234,17 @@ class OutboxRelay:
         log.warning("relay %s: publishing failed, will retry: %s", self.service, self.last_error)
         self._drop_producer()
         self._topic_ready = False  # a restarted broker may have lost the topic: create it again
+        self._check_marks = True
         self._next_check = 0.0
+
+
+_PENDING = (
+    # Every column an envelope needs; not ``recorded_at`` (its text is parsed per row on SQLite).
+    select(*(column for column in events.c if column.name != "recorded_at"))
+    .join(outbox, outbox.c.position == events.c.position)
+    .order_by(events.c.position)
+    .limit(bindparam("limit"))
+)
 
 
 class RelayLease:
