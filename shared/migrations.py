@@ -124,6 +124,21 @@ def create_core_tables() -> None:
     )
 
 
+def create_relay_marks() -> None:
+    """Revision 0002 of every service: ``shared.tables.relay_marks``."""
+    op.create_table(
+        "relay_marks",
+        sa.Column("topic", sa.String(200), primary_key=True),
+        sa.Column("partition", sa.Integer, primary_key=True),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("event_id", sa.String(36), nullable=False),
+    )
+
+
+def drop_relay_marks() -> None:
+    op.drop_table("relay_marks")
+
+
 def create_incident_directory() -> None:
     """The table of ``shared.incident_directory``, for services downstream of intake."""
     op.create_table(

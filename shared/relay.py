@@ -31,7 +31,7 @@ from shared.envelope import EventEnvelope
 from shared.eventstore import envelope_from_row
 from shared.kafka import broker_reachable, ensure_topics, event_ids_at
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, RELAY_FAILURES
-from shared.tables import events, outbox
+from shared.tables import events, outbox, relay_marks
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,7 @@ class OutboxRelay:
         self.broker_ok = False
         self._next_check = 0.0
         self._lease = RelayLease(engine, f"remedium.relay.{service}")
-        self._marks: dict[TopicPartition, tuple[int, str]] = {}
-        """Per partition: offset and event id of the last acknowledged event."""
-        self._check_marks = False
+        self._check_marks = True  # the broker may have restarted while this service was down
         self._next_mark_check = 0.0
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -135,8 +133,10 @@ class OutboxRelay:
         producer.flush(timeout=self.ack_timeout_s)
         acknowledged = _acknowledged_prefix(futures)
         if acknowledged:
-            self._remember(futures[:acknowledged], [e for _, e in pending[:acknowledged]])
-            self._forget([position for position, _ in pending[:acknowledged]])
+            self._forget(
+                [position for position, _ in pending[:acknowledged]],
+                _marks(futures[:acknowledged], [e for _, e in pending[:acknowledged]]),
+            )
             EVENTS_PUBLISHED.labels(self.service).inc(acknowledged)
         if acknowledged < len(pending):
             raise KafkaError(f"broker acknowledged {acknowledged} of {len(pending)} events")
@@ -164,32 +164,43 @@ class OutboxRelay:
             rows = conn.execute(_PENDING, {"limit": self.batch_size})
             return [(row.position, envelope_from_row(row)) for row in rows]
 
-    def _forget(self, positions: list[int]) -> None:
+    def _forget(self, positions: list[int], marks: dict[TopicPartition, tuple[int, str]]) -> None:
+        """Delete the acknowledged outbox rows and move the partitions' marks, in one go."""
         with write_transaction(self.engine) as conn:
             conn.execute(delete(outbox).where(outbox.c.position.in_(positions)))
-
-    def _remember(self, futures: list[Any], envelopes: list[EventEnvelope]) -> None:
-        for future, envelope in zip(futures, envelopes, strict=True):
-            metadata = future.value
-            self._marks[TopicPartition(metadata.topic, metadata.partition)] = (
-                metadata.offset,
-                envelope.id,
-            )
+            for tp, (offset, event_id) in marks.items():
+                where = (relay_marks.c.topic == tp.topic) & (
+                    relay_marks.c.partition == tp.partition
+                )
+                conn.execute(delete(relay_marks).where(where))
+                conn.execute(
+                    insert(relay_marks).values(
+                        topic=tp.topic, partition=tp.partition, offset=offset, event_id=event_id
+                    )
+                )
 
     def _requeue_if_broker_lost_data(self) -> None:
-        """After a failure: is the last acknowledged event of each partition still there? If
-        not, queue every stored event again (consumers skip the ones they have)."""
-        offsets = {tp: offset for tp, (offset, _) in self._marks.items()}
-        found = event_ids_at(self.bootstrap, offsets) if offsets else {}
+        """Is the last acknowledged event of each partition still on the broker? If not, queue
+        every stored event again (consumers skip the ones they have)."""
+        with read_transaction(self.engine) as conn:
+            marks = {
+                TopicPartition(row.topic, row.partition): (row.offset, row.event_id)
+                for row in conn.execute(
+                    select(relay_marks).where(relay_marks.c.topic == self.topic)
+                )
+            }
+        found = (
+            event_ids_at(self.bootstrap, {tp: o for tp, (o, _) in marks.items()}) if marks else {}
+        )
         self._check_marks = False
-        if all(found.get(tp) == event_id for tp, (_, event_id) in self._marks.items()):
+        if all(found.get(tp) == event_id for tp, (_, event_id) in marks.items()):
             return
         log.warning(
             "relay %s: the broker lost acknowledged events; publishing the whole store again",
             self.service,
         )
-        self._marks.clear()
         with write_transaction(self.engine) as conn:
+            conn.execute(delete(relay_marks).where(relay_marks.c.topic == self.topic))
             queued = select(outbox.c.position)
             conn.execute(
                 insert(outbox).from_select(
@@ -280,6 +291,17 @@ class RelayLease:
             finally:
                 self._connection.close()
                 self._connection = None
+
+
+def _marks(
+    futures: list[Any], envelopes: list[EventEnvelope]
+) -> dict[TopicPartition, tuple[int, str]]:
+    """Per partition, the offset and event id of the last of these acknowledged sends."""
+    marks: dict[TopicPartition, tuple[int, str]] = {}
+    for future, envelope in zip(futures, envelopes, strict=True):
+        metadata = future.value
+        marks[TopicPartition(metadata.topic, metadata.partition)] = (metadata.offset, envelope.id)
+    return marks
 
 
 def _acknowledged_prefix(futures: list[Any]) -> int:

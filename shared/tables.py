@@ -111,6 +111,17 @@ processed_events = Table(
     Column("event_id", String(36), primary_key=True),
 )
 
+relay_marks = Table(
+    "relay_marks",
+    metadata,
+    Column("topic", String(200), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, nullable=False),
+    Column("event_id", String(36), nullable=False),
+)
+"""Where the relay's last acknowledged event of each partition landed: after a restart of the
+service or of the broker, the relay checks the broker still holds it (see shared.relay)."""
+
 __all__ = [
     "events",
     "idempotency_keys",
@@ -118,6 +129,7 @@ __all__ = [
     "outbox",
     "processed_events",
     "projection_checkpoints",
+    "relay_marks",
     "snapshots",
     "vault_keys",
     "vault_records",

