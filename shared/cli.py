@@ -244,6 +244,7 @@ def run(
     }
     processes: list[subprocess.Popen[bytes]] = []
     try:
+        migrate(None)  # once, before the services start side by side
         for offset, service in enumerate(SERVICES):
             processes.append(_start_app(f"{SERVICES[service]}:create_app", port + offset, env))
         processes.append(_start_app("shared.gateway:create_gateway", gateway_port, env))

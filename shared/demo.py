@@ -30,19 +30,31 @@ ROLES = {
     "monitor": ["monitor"],
 }
 
-# The stages a demo incident is taken to, furthest last; each adds to the one before.
-STAGES = [
+MAIN_PATH = [
     "received",
     "triaged",
     "under_verification",
-    "unsubstantiated",
     "verified",
     "response_determined",
+    "planning",
     "plan_approved",
     "implementing",
+    "closure_review",
     "closed",
     "lessons_captured",
 ]
+"""The stages of an incident that goes all the way, in order; each includes the ones before."""
+
+BRANCHES = {
+    "on_hold": "triaged",
+    "unsubstantiated": "under_verification",
+    "not_linked": "under_verification",
+    "reopened": "closed",
+}
+"""Stages off the main path, and the main-path stage they branch from."""
+
+STAGES = MAIN_PATH + list(BRANCHES)
+"""One demo incident is seeded for each."""
 
 SITES = [
     ("cobalt", "CD", "KOL-ASM-017", "CID002050", "wfcl_hazardous_work"),
@@ -135,32 +147,15 @@ def seed_demo(
 
 
 def walk(demo: Demo, stage: str, site: tuple[str, str, str, str, str]) -> str:
-    """Take a new incident at ``site`` as far as ``stage``."""
-    reached = STAGES.index(stage)
+    """Take a new incident at ``site`` to ``stage``."""
     incident = _submit(demo, site)
-
-    def upto(name: str) -> bool:
-        return reached >= STAGES.index(name)
-
-    if upto("triaged"):
-        _triage(demo, incident)
-    if upto("under_verification"):
-        _start_verification(demo, incident)
-    if stage == "unsubstantiated":
-        _finding(demo, incident, "unsubstantiated")
-        return incident
-    if upto("verified"):
-        _verify(demo, incident, site)
-    if upto("response_determined"):
-        _determine_response(demo, incident)
-    if upto("plan_approved"):
-        ids = _approved_plan(demo, incident)
-    if upto("implementing"):
-        _start_actions(demo, incident, ids)
-    if upto("closed"):
-        _close(demo, incident, ids)
-    if upto("lessons_captured"):
-        _capture_lessons(demo, incident)
+    along = BRANCHES.get(stage, stage)
+    reached = MAIN_PATH.index(along)
+    ids: dict[str, str] = {}
+    for step in MAIN_PATH[1 : reached + 1]:
+        STEPS[step](demo, incident, site, ids)
+    if stage in BRANCHES:
+        BRANCH_STEPS[stage](demo, incident)
     return incident
 
 
@@ -215,13 +210,19 @@ def _start_verification(demo: Demo, incident: str) -> None:
     demo.call("intake", f"{base}/verification", {})
 
 
+RATIONALES = {
+    "unsubstantiated": "Site visit and interviews did not support the report.",
+    "not_linked": "The site sells to no refiner in our supply chain (purchase records checked).",
+}
+
+
 def _finding(demo: Demo, incident: str, finding: str) -> None:
     demo.call(
         "intake",
         f"/v1/incidents/{incident}/finding",
         {
             "finding": finding,
-            "rationale": "Site visit and interviews did not support the report.",
+            "rationale": RATIONALES[finding],
             "reporter_notice": "informed_via_safe_channel",
         },
     )
@@ -294,7 +295,8 @@ def _determine_response(demo: Demo, incident: str) -> None:
 
 
 # --- step 3: plan -------------------------------------------------------------------------------
-def _approved_plan(demo: Demo, incident: str) -> dict[str, str]:
+def _planned(demo: Demo, incident: str, ids: dict[str, str]) -> None:
+    """A child victim with guardian, consent and needs, and a complete plan in draft."""
     base = f"/v1/incidents/{incident}"
     today = date.today()
     victim = demo.call(
@@ -379,9 +381,13 @@ def _approved_plan(demo: Demo, incident: str) -> dict[str, str]:
             "views_recorded": True,
         },
     )
+    ids.update(victim=str(victim), safety=str(actions[0]), school=str(actions[1]))
+
+
+def _approve_plan(demo: Demo, incident: str) -> None:
+    base = f"/v1/incidents/{incident}"
     demo.call("plan", f"{base}/plan/submission", {})
     demo.call("plan", f"{base}/plan/approval", {"note": "Budget confirmed."}, "approver")
-    return {"victim": str(victim), "safety": str(actions[0]), "school": str(actions[1])}
 
 
 def _action(category: str, victim: str, provider: str, removes: bool) -> dict[str, Any]:
@@ -410,7 +416,7 @@ def _start_actions(demo: Demo, incident: str, ids: dict[str, str]) -> None:
         )
 
 
-def _close(demo: Demo, incident: str, ids: dict[str, str]) -> None:
+def _propose_closure(demo: Demo, incident: str, ids: dict[str, str]) -> None:
     base = f"/v1/incidents/{incident}"
     today = date.today().isoformat()
     for action in (ids["safety"], ids["school"]):
@@ -447,6 +453,10 @@ def _close(demo: Demo, incident: str, ids: dict[str, str]) -> None:
         f"{base}/closure-proposal",
         {"reason": "remediated", "checklist": {"objectives_met": True}, "residual_risks": []},
     )
+
+
+def _approve_closure(demo: Demo, incident: str, ids: dict[str, str]) -> None:
+    base = f"/v1/incidents/{incident}"
     demo.call(
         "monitoring",
         f"{base}/outcome-communication",
@@ -475,3 +485,41 @@ def _capture_lessons(demo: Demo, incident: str) -> None:
         },
     )
     demo.call("reporting", f"{base}/lessons-captured", {})
+
+
+# --- the stages, as steps taken one after the other ---------------------------------------------
+Site = tuple[str, str, str, str, str]
+Step = Callable[[Demo, str, Site, dict[str, str]], None]
+
+STEPS: dict[str, Step] = {
+    "triaged": lambda demo, incident, site, ids: _triage(demo, incident),
+    "under_verification": lambda demo, incident, site, ids: _start_verification(demo, incident),
+    "verified": lambda demo, incident, site, ids: _verify(demo, incident, site),
+    "response_determined": lambda demo, incident, site, ids: _determine_response(demo, incident),
+    "planning": lambda demo, incident, site, ids: _planned(demo, incident, ids),
+    "plan_approved": lambda demo, incident, site, ids: _approve_plan(demo, incident),
+    "implementing": lambda demo, incident, site, ids: _start_actions(demo, incident, ids),
+    "closure_review": lambda demo, incident, site, ids: _propose_closure(demo, incident, ids),
+    "closed": lambda demo, incident, site, ids: _approve_closure(demo, incident, ids),
+    "lessons_captured": lambda demo, incident, site, ids: _capture_lessons(demo, incident),
+}
+
+
+def _put_on_hold(demo: Demo, incident: str) -> None:
+    demo.call("intake", f"/v1/incidents/{incident}/hold", {"reason": "state_investigation_request"})
+
+
+def _reopen(demo: Demo, incident: str) -> None:
+    demo.call(
+        "monitoring",
+        f"/v1/incidents/{incident}/reopening",
+        {"reason": "new_evidence", "note": "A new audit found children at the site again."},
+    )
+
+
+BRANCH_STEPS: dict[str, Callable[[Demo, str], None]] = {
+    "on_hold": _put_on_hold,
+    "unsubstantiated": lambda demo, incident: _finding(demo, incident, "unsubstantiated"),
+    "not_linked": lambda demo, incident: _finding(demo, incident, "not_linked"),
+    "reopened": _reopen,
+}

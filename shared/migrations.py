@@ -3,12 +3,14 @@ the core tables (event store, outbox, snapshots, idempotency, vault, checkpoints
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, engine_from_config, pool
+from sqlalchemy.exc import DBAPIError
 
 from shared.database import normalize_url
 
@@ -23,8 +25,19 @@ def alembic_config(script_location: Path, url: str) -> Config:
     return config
 
 
-def upgrade(script_location: Path, url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(script_location, url), revision)
+def upgrade(script_location: Path, url: str, revision: str = "head", attempts: int = 5) -> None:
+    """Migrate to ``revision``. Several processes may start against one fresh database at once
+    (every service migrates the shared auth database; replicas start together): the loser of
+    that race fails on a table the winner just created, and simply tries again, by then as a
+    no-op."""
+    for attempt in range(1, attempts + 1):
+        try:
+            command.upgrade(alembic_config(script_location, url), revision)
+            return
+        except DBAPIError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 def service_migrations(service: str) -> Path:
