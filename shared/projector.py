@@ -9,9 +9,11 @@ so Kafka's own committed offsets are only a convenience.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,16 +32,28 @@ _ID_CHUNK = 500
 """Event ids per ``IN (...)`` look-up, well below every database's parameter limit."""
 PROBE_TIMEOUT_S = 3.0
 """How long a projector looks for its last applied event when (re)joining."""
+REBUILD_BATCH = 5000
+"""Events per transaction in a rebuild (a live projector applies what one poll returns)."""
+REBUILD_READ_AHEAD = 2
+"""Batches a rebuild's reader thread may hold ready: bounds its memory."""
 
 
 class Projection(Protocol):
-    """A read model fed by events. ``apply`` runs inside the projector's transaction."""
+    """A read model fed by events. ``apply`` runs inside the projector's transaction.
+
+    A projection may also define ``apply_batch(conn, events)`` (see :class:`BatchProjection`):
+    the projector then hands it all new events of a polled batch at once, in order, so it can
+    read and write its rows once per batch instead of once per event."""
 
     name: str
     topics: list[str]
     tables: list[Table]
 
     def apply(self, conn: Connection, event: EventEnvelope) -> None: ...
+
+
+class BatchProjection(Projection, Protocol):
+    def apply_batch(self, conn: Connection, events: list[EventEnvelope]) -> None: ...
 
 
 @dataclass
@@ -150,20 +164,29 @@ class Projector:
         with write_transaction(self.engine) as conn:
             checkpoints = self._checkpoints(conn)
             seen = self._processed(conn, [message.envelope.id for message in messages])
-            applied: list[str] = []
+            new: list[EventEnvelope] = []
             for message in messages:
                 # No skipping by offset: a broker that lost its log (the local in-memory broker
                 # after a restart) numbers new events from 0 again; the event id decides.
-                key = (message.topic, message.partition)
                 if message.envelope.id not in seen:
                     seen.add(message.envelope.id)
-                    self.projection.apply(conn, message.envelope)
-                    applied.append(message.envelope.id)
-                checkpoints[key] = message.offset + 1
-            self._remember_processed(conn, applied)
+                    new.append(message.envelope)
+                checkpoints[(message.topic, message.partition)] = message.offset + 1
+            self._apply(conn, new)
+            self._remember_processed(conn, [envelope.id for envelope in new])
             self._save_checkpoints(conn, checkpoints)
-        EVENTS_PROJECTED.labels(self.service, self.projection.name).inc(len(applied))
-        return len(applied)
+        EVENTS_PROJECTED.labels(self.service, self.projection.name).inc(len(new))
+        return len(new)
+
+    def _apply(self, conn: Connection, events: list[EventEnvelope]) -> None:
+        if not events:
+            return
+        apply_batch = getattr(self.projection, "apply_batch", None)
+        if apply_batch is not None:
+            apply_batch(conn, events)
+            return
+        for event in events:
+            self.projection.apply(conn, event)
 
     def _processed(self, conn: Connection, event_ids: list[str]) -> set[str]:
         """Which of ``event_ids`` this projection applied before: one query per chunk of ids
@@ -345,9 +368,11 @@ class Projector:
         """Reset, then replay every partition from offset 0 up to its current end.
 
         Uses manual partition assignment (no group join), so it is quick and does not disturb
-        a running projector's group; stop the live projector first."""
+        a running projector's group; stop the live projector first. A reader thread fetches
+        and decodes the next batches while this one writes the last (SQLite and the socket
+        release the interpreter lock), in batches of :data:`REBUILD_BATCH` events."""
         self.reset()
-        consumer = self._consumer_factory(self.bootstrap, None)
+        consumer = self._consumer_factory(self.bootstrap, None, max_poll_records=REBUILD_BATCH)
         try:
             partitions = self._partitions(consumer)
             consumer.assign(partitions)
@@ -356,19 +381,69 @@ class Projector:
             total = sum(ends.values())
             done = 0
             applied = 0
-            while True:
-                messages = _messages(consumer.poll(timeout_ms=1000))
-                if messages:
+            batches = _read_ahead(_batches_to_end(consumer, ends), REBUILD_READ_AHEAD)
+            with closing(batches):  # the reader stops before the consumer is closed
+                for messages in batches:
                     applied += self.apply_batch(messages)
                     done += len(messages)
                     if progress is not None:
                         progress(done, max(total, done))
-                elif all(consumer.position(tp) >= ends[tp] for tp in partitions):
-                    # Tansu reports the end as one past the last *batch's* first offset, so
-                    # the end offsets alone may stop short: stop on an empty poll past them.
-                    return applied
+            return applied
         finally:
             consumer.close()
+
+
+def _batches_to_end(
+    consumer: KafkaConsumer, ends: dict[TopicPartition, int]
+) -> Iterator[list[Message]]:
+    """Every batch from the consumer's positions up to the partitions' ends."""
+    while True:
+        messages = _messages(consumer.poll(timeout_ms=1000))
+        if messages:
+            yield messages
+        elif all(consumer.position(tp) >= end for tp, end in ends.items()):
+            # Tansu reports the end as one past the last *batch's* first offset, so the end
+            # offsets alone may stop short: stop on an empty poll past them.
+            return
+
+
+def _read_ahead(
+    batches: Iterator[list[Message]], depth: int
+) -> Generator[list[Message], None, None]:
+    """``batches``, produced by a thread of their own up to ``depth`` ahead of the caller.
+
+    Close the returned generator (``contextlib.closing``) to stop the thread early."""
+    ready: queue.Queue[list[Message] | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: list[Message] | BaseException | None) -> None:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                offer(batch)
+                if stop.is_set():
+                    return
+            offer(None)
+        except BaseException as error:  # handed to the caller, which raises it
+            offer(error)
+
+    reader = threading.Thread(target=produce, name="projector-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _messages(records: dict[Any, list[Any]]) -> list[Message]:

@@ -234,8 +234,12 @@ class ChaosSystem:
             tenant,
             key,
         )
-        system.intake.start()
-        system.reporting.start()
+        try:
+            system.intake.start()
+            system.reporting.start()
+        except BaseException:
+            system.stop()  # leave no broker or service behind when one fails to start
+            raise
         return system
 
     def targets(self) -> dict[str, Target]:

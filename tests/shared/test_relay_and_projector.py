@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, insert, select
 
 from shared.broker import LocalBroker, free_port
@@ -51,8 +53,14 @@ def write(store: EventStore, stream: str, count: int, start: int = 0) -> None:
 
 
 def read_topic(
-    bootstrap: str, topic: str, expected: int, timeout_s: float = 20
+    bootstrap: str,
+    topic: str,
+    expected: int = 0,
+    timeout_s: float = 20,
+    until: Callable[[list[EventEnvelope]], bool] | None = None,
 ) -> list[EventEnvelope]:
+    """The topic's events from the beginning, until ``expected`` of them (or ``until`` holds)."""
+    until = until or (lambda found: len(found) >= expected)
     consumer = make_consumer(bootstrap, None)
     from kafka import TopicPartition
 
@@ -65,7 +73,7 @@ def read_topic(
     import time
 
     deadline = time.monotonic() + timeout_s
-    while len(found) < expected and time.monotonic() < deadline:
+    while not until(found) and time.monotonic() < deadline:
         for batch in consumer.poll(timeout_ms=500).values():
             found.extend(EventEnvelope.from_kafka(r.headers, r.value) for r in batch)
     consumer.close()
@@ -144,7 +152,9 @@ def test_relay_survives_a_broker_outage_without_loss_or_reordering(tmp_path: Pat
         own_broker = LocalBroker(port=port, log_path=tmp_path / "tansu.log").start()
         _wait(lambda: relay.pending_count() == 0, timeout_s=60)
         # the restarted broker lost the first 12: the relay noticed and sent the whole store
-        published = read_topic(own_broker.bootstrap, topic, expected=30)
+        published = read_topic(
+            own_broker.bootstrap, topic, until=lambda found: len({e.id for e in found}) >= 30
+        )
         assert len({e.id for e in published}) == 30
         for stream in streams:
             versions = [e.streamversion for e in published if e.streamid == stream]
@@ -195,13 +205,30 @@ class TotalsProjection:
             )
 
 
+class BatchedTotalsProjection(TotalsProjection):
+    """The same read model, handed whole batches: each event once, in its stream's order."""
+
+    def __init__(self, topic: str) -> None:
+        super().__init__(topic)
+        self.handed: list[EventEnvelope] = []
+
+    def apply(self, conn: Connection, event: EventEnvelope) -> None:
+        raise AssertionError("a projection with apply_batch is handed whole batches")
+
+    def apply_batch(self, conn: Connection, events: list[EventEnvelope]) -> None:
+        self.handed.extend(events)
+        for event in events:
+            TotalsProjection.apply(self, conn, event)
+
+
 def _totals(engine) -> dict[str, tuple[int, int]]:
     with read_transaction(engine) as conn:
         return {r.stream_id: (r.total, r.events) for r in conn.execute(select(totals))}
 
 
+@pytest.mark.parametrize("projection_type", [TotalsProjection, BatchedTotalsProjection])
 def test_projector_applies_once_deduplicates_and_rebuilds(
-    broker: LocalBroker, tmp_path: Path
+    broker: LocalBroker, tmp_path: Path, projection_type: type[TotalsProjection]
 ) -> None:
     store, topic = make_store(tmp_path), unique_topic()
     read_model.create_all(store.engine)
@@ -218,9 +245,10 @@ def test_projector_applies_once_deduplicates_and_rebuilds(
         conn.execute(insert(outbox), [{"position": p} for p in positions.scalars()])
     relay.publish_all()
 
+    projection = projection_type(topic)
     projector = Projector(
         store.engine,
-        TotalsProjection(topic),
+        projection,
         bootstrap=broker.bootstrap,
         service="toy",
         max_poll_interval_ms=3000,
@@ -245,6 +273,10 @@ def test_projector_applies_once_deduplicates_and_rebuilds(
 
         assert conn.execute(select(func.count()).select_from(processed_events)).scalar_one() == 40
     assert projector.lag() == {f"{topic}:{p}": 0 for p in range(3)}
+    if isinstance(projection, BatchedTotalsProjection):  # live, then the rebuild
+        for stream in streams:
+            versions = [e.streamversion for e in projection.handed if e.streamid == stream]
+            assert versions == [*range(1, 11), *range(1, 11)]
 
 
 def test_projector_replays_a_broker_that_lost_its_data(tmp_path: Path) -> None:
@@ -321,8 +353,13 @@ def test_a_running_projector_follows_a_broker_that_restarted_empty(tmp_path: Pat
         _wait(lambda: all(s in _totals(store.engine) for s in after), timeout_s=60)
         assert [_totals(store.engine)[s] for s in after] == [(0, 2), (0, 2)]
         assert all(_totals(store.engine)[s] == (sum(range(7)), 8) for s in before)
-        republished = read_topic(own_broker.bootstrap, topic, expected=28)
-        assert {e.streamid for e in republished} == set(before) | set(after)
+        everything = set(before) | set(after)
+        republished = read_topic(
+            own_broker.bootstrap,
+            topic,
+            until=lambda found: {e.streamid for e in found} == everything,
+        )
+        assert {e.streamid for e in republished} == everything
     finally:
         projector.stop()
         relay.stop()
