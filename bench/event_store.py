@@ -18,6 +18,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate as PeerAggregate
 from eventsourcing.domain import event
+from eventsourcing.sqlite import SQLiteFactory
 from sqlalchemy import make_url
 
 from bench.context import SQLITE, BenchContext
@@ -38,17 +39,31 @@ APPEND_BATCH = 100
 """Appends are timed in batches; the figure is the median batch rate."""
 
 
+SYNCHRONOUS_LEVELS = {"NORMAL": "append", "FULL": "append.full"}
+"""On SQLite both sides run at the same durability, once at each level: ``NORMAL`` (the
+services' setting: WAL synced at checkpoints) and ``FULL`` (eventsourcing's default: the WAL
+synced at every commit). PostgreSQL's durability is the server's, the same for both."""
+
+
 def run(ctx: BenchContext) -> dict[str, float]:
     results: dict[str, float] = {}
-    with ctx.database("store") as url:
-        upgrade(service_migrations("intake"), url)
-        store = EventStore(make_engine(url), registry, service="intake")
-        results["append.ours.per_s"] = _append_ours(store, ctx.sizes.appends)
-        results.update(_load_long_stream(store, ctx))
-        store.engine.dispose()
-    with ctx.database("peer") as url:
-        results["append.peer.per_s"] = _append_peer(_peer_env(ctx, url), ctx.sizes.appends)
-    results["append.ratio"] = ratio(results["append.ours.per_s"], results["append.peer.per_s"])
+    levels = SYNCHRONOUS_LEVELS if ctx.backend == SQLITE else {"NORMAL": "append"}
+    for level, prefix in levels.items():
+        with ctx.database("store") as url:
+            upgrade(service_migrations("intake"), url)
+            store = EventStore(
+                make_engine(url, sqlite_synchronous=level), registry, service="intake"
+            )
+            results[f"{prefix}.ours.per_s"] = _append_ours(store, ctx.sizes.appends)
+            if prefix == "append":
+                results.update(_load_long_stream(store, ctx))
+            store.engine.dispose()
+        with ctx.database("peer") as url:
+            env = _peer_env(ctx, url, level)
+            results[f"{prefix}.peer.per_s"] = _append_peer(env, ctx.sizes.appends)
+        results[f"{prefix}.ratio"] = ratio(
+            results[f"{prefix}.ours.per_s"], results[f"{prefix}.peer.per_s"]
+        )
     return results
 
 
@@ -158,11 +173,33 @@ class PeerIncident(PeerAggregate):
         self.case_manager_id = case_manager_id
 
 
-def _peer_env(ctx: BenchContext, url: str) -> dict[str, str]:
+class SameDurabilitySQLiteFactory(SQLiteFactory):
+    """eventsourcing's own SQLite persistence, its connections set to the ``synchronous`` level
+    given as ``SQLITE_SYNCHRONOUS`` (the library has no setting for it)."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        level = self.env.get(PEER_SYNCHRONOUS, "FULL")
+        pool = self.datastore.pool
+        create = pool._create_connection
+
+        def create_at_level() -> Any:
+            connection = create()
+            connection._sqlite_conn.execute(f"PRAGMA synchronous={level}")
+            return connection
+
+        pool._create_connection = create_at_level  # type: ignore[method-assign]
+
+
+PEER_SYNCHRONOUS = "SQLITE_SYNCHRONOUS"
+
+
+def _peer_env(ctx: BenchContext, url: str, synchronous: str) -> dict[str, str]:
     if ctx.backend == SQLITE:
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": f"{__name__}:{SameDurabilitySQLiteFactory.__name__}",
             "SQLITE_DBNAME": make_url(url).database or "",
+            PEER_SYNCHRONOUS: synchronous,
         }
     parsed = make_url(normalize_url(url))
     return {

@@ -122,13 +122,15 @@ def run_phase(load: Load, seconds: float, tally: Tally | None) -> float:
 
 
 def measure(load: Load, seconds: float, warmup_s: float) -> dict[str, object]:
+    warmup = Tally()
     if warmup_s > 0:
-        run_phase(load, warmup_s, None)
+        run_phase(load, warmup_s, warmup)
     tally = Tally()
     elapsed = run_phase(load, seconds, tally)
     ok = len(tally.latencies)
     return {
         "requests": ok + tally.errors,
+        "warmup_requests": len(warmup.latencies) + warmup.errors,
         "ok": ok,
         "errors": tally.errors,
         "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},

@@ -4,6 +4,7 @@ load generator in another: the benchmark process only orchestrates and reads res
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -60,6 +61,15 @@ class ServerProcess:
             return httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200
         except httpx.HTTPError:
             return False
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far; NaN off Linux."""
+        assert self.process is not None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return math.nan
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def profile(self, output: Path) -> None:
         """Sample this server with py-spy until :meth:`stop`: a flame graph (``.svg``) or collapsed

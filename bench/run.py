@@ -102,13 +102,20 @@ def _record(
 
 NOTES = [
     "Write path: a closed loop of HTTP clients in a second process (`bench/loadgen.py`) against "
-    "uvicorn in its own process; the peer is `bench/baseline_app.py`, a plain FastAPI + "
-    "SQLAlchemy endpoint inserting the same body as one row, on the same engine settings.",
+    "uvicorn in its own process (one worker, uvloop and httptools for both sides); the peer is "
+    "`bench/baseline_app.py`, a plain FastAPI + SQLAlchemy endpoint inserting the same body as "
+    "one row, on the same engine settings. `cpu_ms_per_request` is the server process's CPU "
+    "time per answered request: the server is CPU-bound, so one core's worth of it bounds the "
+    "throughput.",
     "Append: one event per transaction to an existing stream at a known version; ours through "
     "`EventStore.append` (hash chain + outbox row), the peer through `eventsourcing`'s "
-    "`Application.save` with its own SQLite/PostgreSQL recorder and defaults.",
-    "Lag: each event's recorded time (taken while the request is handled, before the commit) "
-    "to the moment its row is visible in reporting's timeline, polled every 5 ms.",
+    "`Application.save` with its own SQLite/PostgreSQL recorder. On SQLite both sides run at "
+    "the same durability: `append.*` at `synchronous=NORMAL` (the services' setting), "
+    "`append.full.*` at `FULL` (eventsourcing's default: the log synced at every commit).",
+    "Lag: from the moment each event's row is visible in intake's event store (its commit) to "
+    "the moment its row is visible in reporting's timeline, both polled every 5 ms; "
+    "`from_recorded` counts from the event's recorded time instead (taken while the request is "
+    "handled, before it waits for the commit), `request_p99_ms` is the commands' own latency.",
     "Rebuild: a fresh broker filled with copies of a real intake incident's events, replayed by "
     "a separate process through `Projector.rebuild`; memory is that process's peak RSS.",
 ]

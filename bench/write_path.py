@@ -4,6 +4,7 @@ after the other in the same round so both see the same machine load."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,11 @@ def run(ctx: BenchContext) -> dict[str, float]:
         "write.ours.p50_ms": ours["p50_ms"],
         "write.ours.p99_ms": ours["p99_ms"],
         "write.ours.errors": ours["errors"],
+        "write.ours.cpu_ms_per_request": ours["cpu_ms_per_request"],
         "write.peer.throughput": peer["throughput"],
         "write.peer.p50_ms": peer["p50_ms"],
         "write.peer.p99_ms": peer["p99_ms"],
+        "write.peer.cpu_ms_per_request": peer["cpu_ms_per_request"],
         "write.ratio": ratio(ours["throughput"], peer["throughput"]),
     }
 
@@ -77,7 +80,12 @@ def _load(
     for header in headers:
         arguments += ["--header", header]
     timeout = sizes.http_seconds + sizes.http_warmup_seconds + 120
+    cpu_before = server.cpu_seconds()
     result = run_json_worker("bench.loadgen", arguments, timeout_s=timeout)
+    cpu_used = server.cpu_seconds() - cpu_before
     if result["ok"] == 0:
         raise RuntimeError(f"no request to {name} succeeded: {result}")
+    # The server's CPU per request answered (warm-up included): what a core's worth buys.
+    answered = result["requests"] + result["warmup_requests"]
+    result["cpu_ms_per_request"] = cpu_used / answered * 1000 if answered else math.nan
     return result

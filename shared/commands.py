@@ -59,6 +59,9 @@ class Repository(Generic[A]):
         if snapshot is None and (not tail or tail[0].tenant != tenant):
             raise NotFound("no such incident")
         aggregate.replay([self.store.to_domain(envelope) for envelope in tail])
+        last_hash = tail[-1].hash if tail else snapshot.last_hash if snapshot else None
+        if last_hash is not None:
+            self.store.note_head(conn, stream_id, aggregate.version, last_hash)
         return aggregate  # type: ignore[return-value]
 
 
@@ -87,26 +90,20 @@ class Command(Generic[A]):
 
 
 class CommandRunner(Generic[A]):
+    """Runs a command in one write transaction: the idempotency lookup, loading the aggregate,
+    its decision, the append, the command's other writes and the idempotency record.
+
+    The lookup comes first, so a retry gets the first answer even when the command would now be
+    refused; loading inside the transaction saves a separate read transaction per command."""
+
     def __init__(self, repository: Repository[A], idempotency: IdempotencyStore) -> None:
         self.repository = repository
         self.store = repository.store
         self.idempotency = idempotency
 
     def run(self, command: Command[A]) -> StoredResponse:
-        if command.idempotency is not None:
-            previous = self.idempotency.lookup(command.idempotency)
-            if previous is not None:
-                return previous
-        aggregate = self._aggregate(command)
-        if command.if_match is not None and command.if_match != aggregate.version:
-            raise StaleIfMatch(
-                f"If-Match is {command.if_match} but the stream is at version {aggregate.version}",
-                current_version=aggregate.version,
-            )
-        expected_version = aggregate.version
-        command.decide(aggregate)
         try:
-            return self._commit(command, aggregate, expected_version)
+            return self._run(command)
         except IntegrityError:
             # A concurrent request with the same Idempotency-Key committed first.
             if command.idempotency is not None:
@@ -119,32 +116,51 @@ class CommandRunner(Generic[A]):
                 raise StaleIfMatch(error.detail, **error.extensions) from error
             raise
 
-    def _aggregate(self, command: Command[A]) -> A:
-        if command.create is not None:
-            return command.create()
-        if command.create_if_missing:
-            return self.repository.load_or_new(command.stream_id, command.context.tenant)
-        return self.repository.load(command.stream_id, command.context.tenant)
-
-    def _commit(self, command: Command[A], aggregate: A, expected_version: int) -> StoredResponse:
+    def _run(self, command: Command[A]) -> StoredResponse:
         with self.store.transaction() as conn:
-            envelopes: list[EventEnvelope] = []
-            if aggregate.changes:
-                envelopes = self.store.append(
-                    conn,
-                    command.stream_id,
-                    expected_version,
-                    aggregate.changes,
-                    command.context,
-                    state_after=aggregate.snapshot,
-                )
-            version = expected_version + len(envelopes)
-            result = CommandResult(command.stream_id, version, envelopes, aggregate)
-            for write in command.also_write:
-                write(conn, result)
-            response = command.respond(result)
             if command.idempotency is not None:
-                self.idempotency.remember(conn, command.idempotency, response)
+                previous = self.idempotency.lookup(command.idempotency, conn)
+                if previous is not None:
+                    return previous
+            aggregate = self._aggregate(command, conn)
+            if command.if_match is not None and command.if_match != aggregate.version:
+                raise StaleIfMatch(
+                    f"If-Match is {command.if_match} but the stream is at version "
+                    f"{aggregate.version}",
+                    current_version=aggregate.version,
+                )
+            expected_version = aggregate.version
+            command.decide(aggregate)
+            response, version = self._append(conn, command, aggregate, expected_version)
         aggregate.version = version
         aggregate.changes = []
         return response
+
+    def _aggregate(self, command: Command[A], conn: Connection) -> A:
+        if command.create is not None:
+            return command.create()
+        if command.create_if_missing:
+            return self.repository.load_or_new(command.stream_id, command.context.tenant, conn)
+        return self.repository.load_in(conn, command.stream_id, command.context.tenant)
+
+    def _append(
+        self, conn: Connection, command: Command[A], aggregate: A, expected_version: int
+    ) -> tuple[StoredResponse, int]:
+        envelopes: list[EventEnvelope] = []
+        if aggregate.changes:
+            envelopes = self.store.append(
+                conn,
+                command.stream_id,
+                expected_version,
+                aggregate.changes,
+                command.context,
+                state_after=aggregate.snapshot,
+            )
+        version = expected_version + len(envelopes)
+        result = CommandResult(command.stream_id, version, envelopes, aggregate)
+        for write in command.also_write:
+            write(conn, result)
+        response = command.respond(result)
+        if command.idempotency is not None:
+            self.idempotency.remember(conn, command.idempotency, response)
+        return response, version

@@ -12,30 +12,15 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 GENESIS_HASH = "0" * 64
 
-# Attributes and extensions carried as ce_* headers, in a fixed order.
-_HEADER_ATTRIBUTES = (
-    "id",
-    "source",
-    "type",
-    "subject",
-    "time",
-    "tenant",
-    "streamid",
-    "streamversion",
-    "actor",
-    "correlationid",
-    "causationid",
-    "hash",
-    "prevhash",
-)
-
 
 def canonical_json(value: Any) -> bytes:
-    """Stable JSON bytes: sorted keys, no spaces, UTF-8. Used for hashing and on the wire."""
+    """Stable JSON bytes: sorted keys, no spaces, UTF-8. Hashed by the chain; signed webhooks."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -82,9 +67,12 @@ class EventEnvelope:
 
     def sealed(self, prevhash: str) -> EventEnvelope:
         """This envelope linked to its predecessor, with its own hash filled in."""
-        linked = replace(self, prevhash=prevhash, hash="")
-        object.__setattr__(linked, "hash", linked.computed_hash())  # still being built
-        return linked
+        return replace(self, prevhash=prevhash, hash="").with_hash()
+
+    def with_hash(self) -> EventEnvelope:
+        """This envelope (already linked by ``prevhash``) with its own hash filled in."""
+        object.__setattr__(self, "hash", self.computed_hash())  # still being built
+        return self
 
     # --- representations -----------------------------------------------------------------
     @property
@@ -103,16 +91,29 @@ class EventEnvelope:
         return {**self.attributes(), "data": self.data}
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
-        headers = [
-            ("ce_specversion", SPEC_VERSION.encode()),
-            ("content-type", CONTENT_TYPE.encode()),
+        """Attributes and extensions as ``ce_*`` headers, in a fixed order."""
+        return [
+            *_FIXED_HEADERS,
+            ("ce_id", self.id.encode()),
+            ("ce_source", self.source.encode()),
+            ("ce_type", self.type.encode()),
+            ("ce_subject", self.subject.encode()),
+            ("ce_time", self.time_iso.encode()),
+            ("ce_tenant", self.tenant.encode()),
+            ("ce_streamid", self.streamid.encode()),
+            ("ce_streamversion", str(self.streamversion).encode()),
+            ("ce_actor", self.actor.encode()),
+            ("ce_correlationid", self.correlationid.encode()),
+            ("ce_causationid", self.causationid.encode()),
+            ("ce_hash", self.hash.encode()),
+            ("ce_prevhash", self.prevhash.encode()),
         ]
-        values = self.attributes()
-        headers.extend((f"ce_{name}", str(values[name]).encode()) for name in _HEADER_ATTRIBUTES)
-        return headers
 
     def kafka_value(self) -> bytes:
-        return canonical_json(self.data)
+        """The payload as JSON with sorted keys, written by orjson (the relay serialises every
+        event). Byte for byte :func:`canonical_json` except how floats are spelled; readers
+        parse it and the chain hashes the parsed data, so that difference never matters."""
+        return orjson.dumps(self.data, option=orjson.OPT_SORT_KEYS)
 
     @classmethod
     def from_kafka(cls, headers: list[tuple[str, bytes]], value: bytes) -> EventEnvelope:
@@ -145,6 +146,10 @@ class EventEnvelope:
 
 
 _FIELD_NAMES = tuple(field.name for field in fields(EventEnvelope))
+_FIXED_HEADERS = (
+    ("ce_specversion", SPEC_VERSION.encode()),
+    ("content-type", CONTENT_TYPE.encode()),
+)
 
 
 def verify_chain(envelopes: list[EventEnvelope]) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from shared.database import read_transaction, write_transaction
+from shared.database import DriverStatement, read_transaction, write_transaction
 from shared.domain import DomainEvent, EventRegistry
 from shared.envelope import GENESIS_HASH, EventEnvelope
 from shared.errors import ConcurrencyError
@@ -44,6 +44,7 @@ class Snapshot:
     state: dict[str, Any]
     last_hash: str
 
+
 # Statements of the append path, built once: building and cache-keying them per call cost as
 # much as executing them.
 _HEAD = (
@@ -52,13 +53,33 @@ _HEAD = (
     .order_by(events.c.stream_version.desc())
     .limit(1)
 )
-_INSERT_EVENTS = insert(events)
-_SCHEDULE_FOR_PUBLICATION = insert(outbox).from_select(
-    ["position"],
-    select(events.c.position).where(
-        events.c.stream_id == bindparam("stream_id"),
-        events.c.stream_version > bindparam("after_version"),
+_ROW_COLUMNS = (
+    "event_id",
+    "stream_id",
+    "stream_version",
+    "tenant",
+    "type",
+    "payload",
+    "metadata",
+    "recorded_at",
+    "hash",
+    "prev_hash",
+)
+_INSERT_EVENTS = DriverStatement(
+    insert(events).values({name: bindparam(name) for name in _ROW_COLUMNS}),
+    {name: events.c[name].type for name in _ROW_COLUMNS},
+)
+_INSERT_SNAPSHOT = insert(snapshots)
+_DELETE_SNAPSHOT = delete(snapshots).where(snapshots.c.stream_id == bindparam("stream_id"))
+_SCHEDULE_FOR_PUBLICATION = DriverStatement(
+    insert(outbox).from_select(
+        ["position"],
+        select(events.c.position).where(
+            events.c.stream_id == bindparam("stream_id"),
+            events.c.stream_version > bindparam("after_version"),
+        ),
     ),
+    {"stream_id": events.c.stream_id.type, "after_version": events.c.stream_version.type},
 )
 
 
@@ -77,6 +98,8 @@ class EventStore:
         self.source = f"/remedium/{service}"
         self.snapshot_every = snapshot_every
         self._after_commit: list[Callable[[], None]] = []
+        self._heads = StreamHeads()
+        self._appended = EVENTS_APPENDED.labels(service)
 
     # --- writing -----------------------------------------------------------------------
     def on_commit(self, listener: Callable[[], None]) -> None:
@@ -87,7 +110,12 @@ class EventStore:
     def transaction(self) -> Iterator[Connection]:
         """A write transaction; appends, vault writes and idempotency records share it."""
         with write_transaction(self.engine) as conn:
-            yield conn
+            heads = conn.info[_PENDING_HEADS] = {}
+            try:
+                yield conn
+            finally:
+                del conn.info[_PENDING_HEADS]
+        self._heads.learn(heads)  # committed: the new heads are facts now
         for listener in self._after_commit:
             listener()
 
@@ -104,16 +132,12 @@ class EventStore:
         """Append ``new_events`` after ``expected_version``; raise :class:`ConcurrencyError`
         when the stream is elsewhere. ``state_after`` lets the store take a snapshot when the
         stream crosses a multiple of ``snapshot_every``."""
-        current_version, last_hash = self._head(conn, stream_id)
-        if current_version != expected_version:
-            raise ConcurrencyError(
-                f"expected version {expected_version} but the stream is at {current_version}",
-                current_version=current_version,
-            )
+        last_hash = self._hash_at(conn, stream_id, expected_version)
         envelopes = self._envelopes(stream_id, expected_version, new_events, context, last_hash)
         self._insert(conn, envelopes)
-        EVENTS_APPENDED.labels(self.service).inc(len(envelopes))
+        self._appended.inc(len(envelopes))
         new_version = expected_version + len(new_events)
+        self.note_head(conn, stream_id, new_version, envelopes[-1].hash)
         crossed = new_version // self.snapshot_every > expected_version // self.snapshot_every
         if state_after is not None and crossed:
             self._save_snapshot(
@@ -122,9 +146,36 @@ class EventStore:
             )
         return envelopes
 
-    def _head(self, conn: Connection, stream_id: str) -> tuple[int, str]:
+    def _hash_at(self, conn: Connection, stream_id: str, expected_version: int) -> str:
+        """The hash the next event chains to, when the stream is at ``expected_version``.
+
+        No query when the answer is known: a new stream starts at the genesis hash, and the
+        hash of a committed version never changes, so a head this process committed or read
+        is reused. Either way the unique ``(stream_id, stream_version)`` refuses the insert
+        when another writer got there first."""
+        if expected_version == 0:
+            return GENESIS_HASH
+        known = self._heads.hash_at(stream_id, expected_version)
+        if known is not None:
+            return known
         row = conn.execute(_HEAD, {"stream_id": stream_id}).first()
-        return (row.stream_version, row.hash) if row else (0, GENESIS_HASH)
+        current_version, last_hash = (row.stream_version, row.hash) if row else (0, GENESIS_HASH)
+        if current_version != expected_version:
+            raise ConcurrencyError(
+                f"expected version {expected_version} but the stream is at {current_version}",
+                current_version=current_version,
+            )
+        return str(last_hash)
+
+    def note_head(self, conn: Connection, stream_id: str, version: int, last_hash: str) -> None:
+        """Remember that ``stream_id`` is at ``version`` with ``last_hash``: at once when read in
+        a read transaction, after the commit when read or written in :meth:`transaction`, never
+        for a write transaction whose outcome the store does not see."""
+        pending: dict[str, tuple[int, str]] | None = conn.info.get(_PENDING_HEADS)
+        if pending is not None:
+            pending[stream_id] = (version, last_hash)
+        elif not conn.get_execution_options().get("sqlite_immediate", False):
+            self._heads.learn({stream_id: (version, last_hash)})
 
     def _envelopes(
         self,
@@ -135,10 +186,10 @@ class EventStore:
         prevhash: str,
     ) -> list[EventEnvelope]:
         envelopes: list[EventEnvelope] = []
+        causation = context.causation_id or context.correlation_id
         for offset, event in enumerate(new_events, start=1):
-            event_id = str(uuid.uuid4())
             envelope = EventEnvelope(
-                id=event_id,
+                id=str(uuid.uuid4()),
                 source=self.source,
                 type=self.registry.type_of(event),
                 subject=stream_id,
@@ -148,9 +199,10 @@ class EventStore:
                 streamversion=expected_version + offset,
                 actor=context.actor,
                 correlationid=context.correlation_id,
-                causationid=context.causation_id or context.correlation_id,
+                causationid=causation,
                 data=event.model_dump(mode="json"),
-            ).sealed(prevhash)
+                prevhash=prevhash,
+            ).with_hash()
             envelopes.append(envelope)
             prevhash = envelope.hash
         return envelopes
@@ -159,25 +211,25 @@ class EventStore:
         """Insert the events, then their outbox rows with one ``INSERT ... SELECT`` (no
         ``RETURNING`` round trip of the new positions through Python)."""
         try:
-            conn.execute(_INSERT_EVENTS, [_row(envelope) for envelope in envelopes])
+            _INSERT_EVENTS.execute(conn, [_row(envelope) for envelope in envelopes])
         except IntegrityError as error:
             raise ConcurrencyError("another write to this stream won the race") from error
         first = envelopes[0]
-        conn.execute(
-            _SCHEDULE_FOR_PUBLICATION,
-            {"stream_id": first.streamid, "after_version": first.streamversion - 1},
+        _SCHEDULE_FOR_PUBLICATION.execute(
+            conn, [{"stream_id": first.streamid, "after_version": first.streamversion - 1}]
         )
 
     def _save_snapshot(self, conn: Connection, snapshot: Snapshot) -> None:
-        conn.execute(delete(snapshots).where(snapshots.c.stream_id == snapshot.stream_id))
+        conn.execute(_DELETE_SNAPSHOT, {"stream_id": snapshot.stream_id})
         conn.execute(
-            insert(snapshots).values(
-                stream_id=snapshot.stream_id,
-                stream_version=snapshot.version,
-                tenant=snapshot.tenant,
-                state=snapshot.state,
-                last_hash=snapshot.last_hash,
-            )
+            _INSERT_SNAPSHOT,
+            {
+                "stream_id": snapshot.stream_id,
+                "stream_version": snapshot.version,
+                "tenant": snapshot.tenant,
+                "state": snapshot.state,
+                "last_hash": snapshot.last_hash,
+            },
         )
 
     # --- reading -----------------------------------------------------------------------
@@ -232,6 +284,35 @@ class EventStore:
 
     def to_domain(self, envelope: EventEnvelope) -> DomainEvent:
         return self.registry.load(envelope.type, envelope.data)
+
+
+_PENDING_HEADS = "remedium.pending_heads"
+"""``Connection.info`` key: heads learnt inside :meth:`EventStore.transaction`, kept until it
+commits (``info`` outlives the transaction, so the store removes the key itself)."""
+
+
+class StreamHeads:
+    """The last known (version, hash) of recently written or read streams, in this process.
+
+    Only committed heads enter, and a committed event never changes, so a known head is always
+    true of that version; whether the stream has moved past it is the unique constraint's call.
+    Bounded: when full it starts over (a miss costs one query)."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._heads: dict[str, tuple[int, str]] = {}
+
+    def hash_at(self, stream_id: str, version: int) -> str | None:
+        head = self._heads.get(stream_id)
+        return head[1] if head is not None and head[0] == version else None
+
+    def learn(self, heads: dict[str, tuple[int, str]]) -> None:
+        if len(self._heads) + len(heads) > self.capacity:
+            self._heads = {}
+        for stream_id, head in heads.items():
+            known = self._heads.get(stream_id)
+            if known is None or known[0] < head[0]:
+                self._heads[stream_id] = head
 
 
 def _row(envelope: EventEnvelope) -> dict[str, Any]:

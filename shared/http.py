@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,8 +14,10 @@ from typing import Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.auth import ApiKeys
 from shared.domain import Actor, CommandContext
 from shared.errors import Forbidden, InvalidCommand, PayloadTooLarge, Unauthorized
 from shared.eventstore import AppendContext
@@ -28,19 +30,26 @@ bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bear
 FORWARDED_PREFIX = re.compile(r"/[a-z][a-z0-9-]{0,30}")
 
 
-def authenticated(
+# The dependencies below are ``async def``: FastAPI runs a plain ``def`` dependency in the
+# thread pool, and the hand-offs to and from it cost more than the dependencies themselves.
+
+
+async def authenticated(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send your API key as `Authorization: Bearer <key>`")
-    actor: Actor = request.app.state.runtime.api_keys.authenticate(credentials.credentials)
+    api_keys: ApiKeys = request.app.state.runtime.api_keys
+    actor = api_keys._cached(credentials.credentials)
+    if actor is None:  # a database read: not on the event loop
+        actor = await run_in_threadpool(api_keys.authenticate, credentials.credentials)
     return actor
 
 
-def require_roles(*roles: str) -> Callable[[Actor], Actor]:
+def require_roles(*roles: str) -> Callable[[Actor], Awaitable[Actor]]:
     """Dependency: the caller must hold one of ``roles`` (``admin`` holds every role)."""
 
-    def check(actor: Actor = Depends(authenticated)) -> Actor:
+    async def check(actor: Actor = Depends(authenticated)) -> Actor:
         if not actor.has_any(*roles):
             raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
         return actor
@@ -48,7 +57,7 @@ def require_roles(*roles: str) -> Callable[[Actor], Actor]:
     return check
 
 
-def if_match(value: str | None = Header(default=None, alias="If-Match")) -> int | None:
+async def if_match(value: str | None = Header(default=None, alias="If-Match")) -> int | None:
     """``If-Match: "3"`` -> 3; absent or ``*`` -> None."""
     if value is None or value.strip() == "*":
         return None
@@ -93,7 +102,7 @@ def request_context(actor: Actor, correlation_id: str | None) -> RequestContext:
     return RequestContext(actor, datetime.now(UTC), correlation_id or str(uuid.uuid4()))
 
 
-def correlation_id(
+async def correlation_id(
     value: str | None = Header(default=None, alias="X-Correlation-ID"),
 ) -> str | None:
     if value is not None and not 1 <= len(value) <= 100:

@@ -12,13 +12,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 
-from shared.database import read_transaction, write_transaction
+from shared.database import DriverStatement, read_transaction, write_transaction
 from shared.errors import IdempotencyKeyReused, InvalidCommand
 from shared.tables import idempotency_keys
 
 MAX_KEY_LENGTH = 255
+_LOOKUP = select(idempotency_keys).where(
+    idempotency_keys.c.tenant == bindparam("tenant"), idempotency_keys.c.key == bindparam("key")
+)
+_REMEMBER = DriverStatement(
+    insert(idempotency_keys).values({c.name: bindparam(c.name) for c in idempotency_keys.c}),
+    {c.name: c.type for c in idempotency_keys.c},
+)
 
 
 @dataclass(frozen=True)
@@ -62,14 +69,11 @@ class IdempotencyStore:
     def lookup(
         self, request: IdempotencyRequest, conn: Connection | None = None
     ) -> StoredResponse | None:
-        query = select(idempotency_keys).where(
-            idempotency_keys.c.tenant == request.tenant, idempotency_keys.c.key == request.key
-        )
+        """The stored answer to this key, if any; pass the command's transaction as ``conn``."""
         if conn is None:
             with read_transaction(self.engine) as own:
-                row = own.execute(query).first()
-        else:
-            row = conn.execute(query).first()
+                return self.lookup(request, own)
+        row = conn.execute(_LOOKUP, {"tenant": request.tenant, "key": request.key}).first()
         if row is None:
             return None
         if row.fingerprint != request.fingerprint:
@@ -81,16 +85,19 @@ class IdempotencyStore:
     def remember(
         self, conn: Connection, request: IdempotencyRequest, response: StoredResponse
     ) -> None:
-        conn.execute(
-            insert(idempotency_keys).values(
-                tenant=request.tenant,
-                key=request.key,
-                fingerprint=request.fingerprint,
-                status_code=response.status_code,
-                body=response.body,
-                headers=response.headers,
-                created_at=datetime.now(UTC),
-            )
+        _REMEMBER.execute(
+            conn,
+            [
+                {
+                    "tenant": request.tenant,
+                    "key": request.key,
+                    "fingerprint": request.fingerprint,
+                    "status_code": response.status_code,
+                    "body": response.body,
+                    "headers": response.headers,
+                    "created_at": datetime.now(UTC),
+                }
+            ],
         )
 
     def purge_expired(self) -> int:

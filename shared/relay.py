@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 ProducerFactory = Callable[[], KafkaProducer]
 BROKER_CHECK_INTERVAL_S = 2.0
+LINGER_S = 0.02
+"""How long the relay waits after a commit woke it, gathering the commits that follow."""
 MARK_CHECK_INTERVAL_S = 10.0
 
 
@@ -53,8 +55,10 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
         ack_timeout_s: float = 15.0,
+        linger_s: float = LINGER_S,
     ) -> None:
         self.engine = engine
+        self.linger_s = linger_s
         self.service = service
         self.topic = topic
         self.bootstrap = bootstrap
@@ -104,7 +108,10 @@ class OutboxRelay:
             except Exception as error:  # any failure: back off and retry from the outbox
                 self._record_failure(error)
                 backoff = min(backoff * 2, 5.0)
-            self._wake.wait(backoff)
+            if self._wake.wait(backoff):
+                # Woken by a commit: let the commits right behind it join the same batch (one
+                # read, one round trip to the broker and one delete for all of them).
+                self._stop.wait(self.linger_s)
             self._wake.clear()
 
     # --- one round ---------------------------------------------------------------------
@@ -116,7 +123,9 @@ class OutboxRelay:
             self._ensure_producer()  # raises while the broker is still away
             self._requeue_if_broker_lost_data()
         pending = self._pending()
-        OUTBOX_PENDING.labels(self.service).set(self.pending_count() if pending else 0)
+        # Counted only when the batch is full: a shorter batch is everything there was.
+        backlog = self.pending_count() if len(pending) == self.batch_size else len(pending)
+        OUTBOX_PENDING.labels(self.service).set(backlog)
         if not pending:
             self._check_broker()
             return 0

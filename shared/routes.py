@@ -65,14 +65,14 @@ class Caller(Generic[H]):
         )
 
 
-def service_handlers(request: Request) -> Any:
+async def service_handlers(request: Request) -> Any:
     return request.app.state.runtime.handlers
 
 
 def caller(*roles: str) -> Any:
     """``who: Caller[MyHandlers] = caller("case_manager")`` in an endpoint's signature."""
 
-    def resolve(
+    async def resolve(
         actor: Actor = Depends(require_roles(*roles)),
         expected: int | None = Depends(if_match),
         idempotency: IdempotencyRequest | None = Depends(idempotency_request),

@@ -12,13 +12,16 @@ import base64
 import os
 import secrets
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
+from shared.database import DriverStatement
 from shared.errors import NotFound, PreconditionFailed
 from shared.tables import vault_keys, vault_records
 
@@ -43,9 +46,35 @@ def load_master_key(configured: str | None, data_dir: Path) -> bytes:
     return key
 
 
+_WRAPPED_KEY = select(vault_keys.c.wrapped_key).where(
+    vault_keys.c.subject_id == bindparam("subject_id"), vault_keys.c.tenant == bindparam("tenant")
+)
+_INSERT_KEY = DriverStatement(
+    insert(vault_keys).values({c.name: bindparam(c.name) for c in vault_keys.c}),
+    {c.name: c.type for c in vault_keys.c},
+)
+_INSERT_RECORD = DriverStatement(
+    insert(vault_records).values({c.name: bindparam(c.name) for c in vault_records.c}),
+    {c.name: c.type for c in vault_records.c},
+)
+
+
+@dataclass(frozen=True)
+class Plaintext:
+    """A value to seal: the field it belongs to and the reference events will carry."""
+
+    field: str
+    value: str
+    ref: str
+
+
 def _encrypt(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    return _encrypt_with(AESGCM(key), plaintext, aad)
+
+
+def _encrypt_with(aesgcm: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
     nonce = secrets.token_bytes(_NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return nonce + aesgcm.encrypt(nonce, plaintext, aad)
 
 
 def _decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
@@ -70,20 +99,48 @@ class Vault:
 
         Handlers may choose ``ref`` up front (:func:`new_ref`) so the event naming it can be
         decided before the transaction that seals the value."""
-        data_key = self._data_key(conn, tenant, subject_id, create=True)
-        assert data_key is not None  # created when missing
-        ref = ref or new_ref()
-        conn.execute(
-            insert(vault_records).values(
-                ref=ref,
-                subject_id=subject_id,
-                tenant=tenant,
-                field=field,
-                ciphertext=_encrypt(data_key, value.encode(), _aad(ref, subject_id, field)),
-                created_at=datetime.now(UTC),
-            )
+        plaintext = Plaintext(field, value, ref or new_ref())
+        self.seal_many(conn, tenant=tenant, subject_id=subject_id, values=[plaintext])
+        return plaintext.ref
+
+    def seal_many(
+        self,
+        conn: Connection,
+        *,
+        tenant: str,
+        subject_id: str,
+        values: Sequence[Plaintext],
+        new_subject: bool = False,
+    ) -> None:
+        """Seal several values of one person: their key is fetched (or created) once and the
+        records are inserted together. ``new_subject`` says the person was created by this
+        command, so their key is created without looking for one first."""
+        data_key = (
+            self._create_key(conn, tenant, subject_id)
+            if new_subject
+            else self._data_key(conn, tenant, subject_id, create=True)
         )
-        return ref
+        assert data_key is not None  # created when missing
+        created_at = datetime.now(UTC)
+        aesgcm = AESGCM(data_key)
+        _INSERT_RECORD.execute(
+            conn,
+            [
+                {
+                    "ref": plaintext.ref,
+                    "subject_id": subject_id,
+                    "tenant": tenant,
+                    "field": plaintext.field,
+                    "ciphertext": _encrypt_with(
+                        aesgcm,
+                        plaintext.value.encode(),
+                        _aad(plaintext.ref, subject_id, plaintext.field),
+                    ),
+                    "created_at": created_at,
+                }
+                for plaintext in values
+            ],
+        )
 
     def open(self, conn: Connection, *, tenant: str, ref: str) -> str | None:
         """The plaintext, or ``None`` when the person's key was shredded."""
@@ -129,24 +186,26 @@ class Vault:
     def _data_key(
         self, conn: Connection, tenant: str, subject_id: str, *, create: bool
     ) -> bytes | None:
-        row = conn.execute(
-            select(vault_keys.c.wrapped_key).where(
-                vault_keys.c.subject_id == subject_id, vault_keys.c.tenant == tenant
-            )
-        ).first()
+        row = conn.execute(_WRAPPED_KEY, {"subject_id": subject_id, "tenant": tenant}).first()
         if row is not None:
             return _decrypt(self._master_key, row.wrapped_key, subject_id.encode())
         if not create:
             return None
+        return self._create_key(conn, tenant, subject_id)
+
+    def _create_key(self, conn: Connection, tenant: str, subject_id: str) -> bytes:
         data_key = AESGCM.generate_key(bit_length=256)
-        conn.execute(
-            insert(vault_keys).values(
-                subject_id=subject_id,
-                tenant=tenant,
-                wrapped_key=_encrypt(self._master_key, data_key, subject_id.encode()),
-                legal_hold=False,
-                created_at=datetime.now(UTC),
-            )
+        _INSERT_KEY.execute(
+            conn,
+            [
+                {
+                    "subject_id": subject_id,
+                    "tenant": tenant,
+                    "wrapped_key": _encrypt(self._master_key, data_key, subject_id.encode()),
+                    "legal_hold": False,
+                    "created_at": datetime.now(UTC),
+                }
+            ],
         )
         return data_key
 

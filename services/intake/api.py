@@ -59,7 +59,7 @@ READERS = ("case_manager", "verifier", "approver", "auditor", "monitor")
 MAX_BATCH = 100
 
 
-def handlers(request: Request) -> IntakeHandlers:
+async def handlers(request: Request) -> IntakeHandlers:
     result: IntakeHandlers = request.app.state.runtime.handlers
     return result
 

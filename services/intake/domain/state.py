@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.incident_status import IncidentStatus
 
@@ -52,13 +52,13 @@ class IncidentState(BaseModel):
     allegation_id: UUID | None = None
     received_at: datetime | None = None
     channel: Channel | None = None
-    alleged_abuses: list[AbuseType] = []
-    ilo_indicators: list[IloIndicator] = []
-    minerals: list[Mineral] = []
+    alleged_abuses: list[AbuseType] = Field(default_factory=list)
+    ilo_indicators: list[IloIndicator] = Field(default_factory=list)
+    minerals: list[Mineral] = Field(default_factory=list)
     country: str | None = None
     site_type: SiteType = SiteType.UNKNOWN
     site_ref: str | None = None
-    alleged_actors: list[str] = []
+    alleged_actors: list[str] = Field(default_factory=list)
     child_involved: bool = False
     summary_ref: str | None = None
     credibility: Credibility | None = None
@@ -66,18 +66,18 @@ class IncidentState(BaseModel):
     case_manager_id: str | None = None
     duplicate_check_done: bool = False
     duplicates_found: bool = False
-    duplicate_of: list[UUID] = []
+    duplicate_of: list[UUID] = Field(default_factory=list)
 
     # Safety, from RECEIVED on
     immediate_danger: bool = False
-    danger_reasons: list[DangerReason] = []
-    protection_actions: list[ImmediateProtectionActionTaken] = []
-    referrals: list[ReferredToAuthorities] = []
+    danger_reasons: list[DangerReason] = Field(default_factory=list)
+    protection_actions: list[ImmediateProtectionActionTaken] = Field(default_factory=list)
+    referrals: list[ReferredToAuthorities] = Field(default_factory=list)
 
     # Step 1: verification
     verifier: VerifierAssigned | None = None
-    evidence: list[EvidenceAttached] = []
-    links: list[SupplyChainLinkRecorded] = []
+    evidence: list[EvidenceAttached] = Field(default_factory=list)
+    links: list[SupplyChainLinkRecorded] = Field(default_factory=list)
     finding: Finding | None = None
     finding_rationale: str | None = None
 
