@@ -15,12 +15,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 SEED ?=
+# Most of the suite waits on brokers and servers rather than the CPU: run test files side by side.
+TEST_WORKERS ?= 3
 run: $(STAMP)
 	$(BIN)/remedium run $(if $(SEED),--seed)
 
 test: $(STAMP)
 	bash scripts/ensure-chromium.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: chaos
 chaos: $(STAMP)  ## crash safety at scale: thousands of commands, many kill -9s (under 15 minutes)

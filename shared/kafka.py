@@ -144,6 +144,9 @@ def event_ids_at(
     """The CloudEvents id of the record at each partition's offset, for those the broker still
     holds. A partition missing from the answer has lost that offset (or holds no such record):
     the broker restarted without its data, or the topic was deleted and created again."""
+    offsets = {tp: offset for tp, offset in offsets.items() if offset >= 0}
+    if not offsets:
+        return {}
     consumer = make_consumer(bootstrap, None)
     found: dict[TopicPartition, str] = {}
     try:

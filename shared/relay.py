@@ -309,7 +309,11 @@ def _marks(
     marks: dict[TopicPartition, tuple[int, str]] = {}
     for future, envelope in zip(futures, envelopes, strict=True):
         metadata = future.value
-        marks[TopicPartition(metadata.topic, metadata.partition)] = (metadata.offset, envelope.id)
+        if metadata.offset >= 0:  # a broker may not say where a record landed (-1): no mark
+            marks[TopicPartition(metadata.topic, metadata.partition)] = (
+                metadata.offset,
+                envelope.id,
+            )
     return marks
 
 
