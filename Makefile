@@ -33,12 +33,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 lint: $(STAMP)
-	$(BIN)/ruff check shared services remedium_client tests
-	$(BIN)/mypy shared services remedium_client
+	$(BIN)/ruff check shared services remedium_client bench tests
+	$(BIN)/ruff format --check shared services remedium_client bench tests
+	$(BIN)/mypy shared services remedium_client bench
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix shared services tests
-	$(BIN)/ruff format shared services tests
+	$(BIN)/ruff check --fix shared services remedium_client bench tests
+	$(BIN)/ruff format shared services remedium_client bench tests
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -72,9 +72,7 @@ class Run:
             time.sleep(0.3)
 
     def ports(self) -> list[int]:
-        return [self.gateway_port, self.broker_port] + [
-            self.port + i for i in range(len(SERVICES))
-        ]
+        return [self.gateway_port, self.broker_port] + [self.port + i for i in range(len(SERVICES))]
 
     def interrupt(self) -> int:
         self.process.send_signal(signal.SIGINT)
