@@ -41,9 +41,13 @@ class Remembered(logging.Handler):
 @pytest.fixture(scope="package")
 def system_logs() -> Iterator[Remembered]:
     handler = Remembered()
-    logging.getLogger().addHandler(handler)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)  # what a service logs in production, not only the warnings
+    root.addHandler(handler)
     yield handler
-    logging.getLogger().removeHandler(handler)
+    root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="package")
@@ -92,4 +96,17 @@ def walked(system: System) -> Walked:
                 reporting.post(f"/v1/incidents/{ids['incident']}/lessons", json=lesson).status_code
                 == 201
             )
+    if "feed" in system.services:
+        subscribe_and_park(system)
     return Walked(ids)
+
+
+def subscribe_and_park(system: System) -> None:
+    """A webhook subscription registered, paused, resumed and paused again: a feed stream of
+    four events, and no delivery attempts while the other tests run."""
+    feed = system.client("feed", "admin")
+    created = feed.post("/v1/feed/subscriptions", json={"url": "http://127.0.0.1:9/hook"})
+    assert created.status_code == 201, created.text
+    base = f"/v1/feed/subscriptions/{created.json()['subscription_id']}"
+    for step in ("pause", "resume", "pause"):
+        assert feed.post(f"{base}/{step}").status_code == 200

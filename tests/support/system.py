@@ -28,6 +28,7 @@ ROLES = {
     "auditor": ["auditor"],
     "analyst": ["analyst"],
     "monitor": ["monitor"],
+    "admin": ["admin"],
 }
 
 
