@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -139,7 +140,10 @@ def broker_reachable(bootstrap: str, timeout_s: float = 1.0) -> bool:
 
 
 def event_ids_at(
-    bootstrap: str, offsets: dict[TopicPartition, int], timeout_s: float = 3.0
+    bootstrap: str,
+    offsets: dict[TopicPartition, int],
+    timeout_s: float = 3.0,
+    consumer_factory: Callable[..., KafkaConsumer] = make_consumer,
 ) -> dict[TopicPartition, str]:
     """The CloudEvents id of the record at each partition's offset, for those the broker still
     holds. A partition missing from the answer has lost that offset (or holds no such record):
@@ -147,18 +151,23 @@ def event_ids_at(
     offsets = {tp: offset for tp, offset in offsets.items() if offset >= 0}
     if not offsets:
         return {}
-    consumer = make_consumer(bootstrap, None)
+    consumer = consumer_factory(bootstrap, None)
     found: dict[TopicPartition, str] = {}
+    gone: set[TopicPartition] = set()  # a later record came first: the offset is not there
     try:
         consumer.assign(list(offsets))
         for tp, offset in offsets.items():
             consumer.seek(tp, offset)
         deadline = time.monotonic() + timeout_s
-        while len(found) < len(offsets) and time.monotonic() < deadline:
+        while len(found) + len(gone) < len(offsets) and time.monotonic() < deadline:
             for tp, records in consumer.poll(timeout_ms=200).items():
                 for record in records:
-                    if record.offset == offsets[tp] and tp not in found:
+                    if tp in found or tp in gone:
+                        break
+                    if record.offset == offsets[tp]:
                         found[tp] = dict(record.headers).get("ce_id", b"").decode()
+                    elif record.offset > offsets[tp]:
+                        gone.add(tp)
     finally:
         consumer.close()
     return found

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 
 from shared.database import read_transaction, write_transaction
 from shared.envelope import EventEnvelope
-from shared.kafka import ensure_topics, make_consumer
+from shared.kafka import ensure_topics, event_ids_at, make_consumer
 from shared.metrics import EVENTS_PROJECTED
 from shared.tables import processed_events, projection_checkpoints
 
@@ -275,43 +274,12 @@ class Projector:
         }
         if not probed:
             return set()
-        found = self._events_at(probed)
-        with read_transaction(self.engine) as conn:
-            return {tp for tp in probed if not self._applied(conn, found.get(tp))}
-
-    def _events_at(self, offsets: dict[TopicPartition, int]) -> dict[TopicPartition, str]:
-        """The event id stored at each partition's offset, for those the broker still holds."""
-        probe = self._consumer_factory(self.bootstrap, None)
-        found: dict[TopicPartition, str] = {}
-        try:
-            probe.assign(list(offsets))
-            for tp, offset in offsets.items():
-                probe.seek(tp, offset)
-            deadline = time.monotonic() + PROBE_TIMEOUT_S
-            while len(found) < len(offsets) and time.monotonic() < deadline:
-                for message in _messages(probe.poll(timeout_ms=200)):
-                    tp = TopicPartition(message.topic, message.partition)
-                    if tp not in found and message.offset <= offsets[tp]:
-                        if message.offset == offsets[tp]:
-                            found[tp] = message.envelope.id
-                    elif tp not in found:
-                        found[tp] = ""  # the offset is gone: the partition starts over
-        finally:
-            probe.close()
-        return found
-
-    def _applied(self, conn: Connection, event_id: str | None) -> bool:
-        if not event_id:
-            return False
-        return (
-            conn.execute(
-                select(processed_events.c.event_id).where(
-                    processed_events.c.projection == self.projection.name,
-                    processed_events.c.event_id == event_id,
-                )
-            ).first()
-            is not None
+        found = event_ids_at(
+            self.bootstrap, probed, PROBE_TIMEOUT_S, consumer_factory=self._consumer_factory
         )
+        with read_transaction(self.engine) as conn:
+            applied = self._processed(conn, list(found.values()))
+        return {tp for tp in probed if found.get(tp) not in applied}
 
     def _forget_checkpoints(self, partitions: set[TopicPartition]) -> None:
         log.warning(
@@ -320,16 +288,7 @@ class Projector:
             ", ".join(f"{tp.topic}:{tp.partition}" for tp in sorted(partitions)),
         )
         with write_transaction(self.engine) as conn:
-            for tp in partitions:
-                conn.execute(
-                    update(projection_checkpoints)
-                    .where(
-                        (projection_checkpoints.c.projection == self.projection.name)
-                        & (projection_checkpoints.c.topic == tp.topic)
-                        & (projection_checkpoints.c.partition == tp.partition)
-                    )
-                    .values(next_offset=0)
-                )
+            self._save_checkpoints(conn, {(tp.topic, tp.partition): 0 for tp in partitions})
 
     def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
         return [
