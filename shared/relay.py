@@ -174,9 +174,17 @@ class OutboxRelay:
             return [(row.position, envelope_from_row(row)) for row in rows]
 
     def _forget(self, positions: list[int], marks: dict[TopicPartition, tuple[int, str]]) -> None:
-        """Delete the acknowledged outbox rows and move the partitions' marks, in one go."""
+        """Delete the acknowledged outbox rows and move the partitions' marks, in one go.
+
+        Offsets only grow on a partition: one at or below its mark means the broker started
+        over since (restarted quickly enough that no send failed), so it lost what the mark
+        points at, and everything is queued again."""
         with write_transaction(self.engine) as conn:
             conn.execute(delete(outbox).where(outbox.c.position.in_(positions)))
+            known = self._stored_marks(conn)
+            if any(tp in known and offset <= known[tp][0] for tp, (offset, _) in marks.items()):
+                self._requeue_everything(conn)
+                return
             for tp, (offset, event_id) in marks.items():
                 where = (relay_marks.c.topic == tp.topic) & (
                     relay_marks.c.partition == tp.partition
@@ -192,30 +200,34 @@ class OutboxRelay:
         """Is the last acknowledged event of each partition still on the broker? If not, queue
         every stored event again (consumers skip the ones they have)."""
         with read_transaction(self.engine) as conn:
-            marks = {
-                TopicPartition(row.topic, row.partition): (row.offset, row.event_id)
-                for row in conn.execute(
-                    select(relay_marks).where(relay_marks.c.topic == self.topic)
-                )
-            }
+            marks = self._stored_marks(conn)
         found = (
             event_ids_at(self.bootstrap, {tp: o for tp, (o, _) in marks.items()}) if marks else {}
         )
         self._check_marks = False
         if all(found.get(tp) == event_id for tp, (_, event_id) in marks.items()):
             return
+        with write_transaction(self.engine) as conn:
+            self._requeue_everything(conn)
+
+    def _stored_marks(self, conn: Connection) -> dict[TopicPartition, tuple[int, str]]:
+        return {
+            TopicPartition(row.topic, row.partition): (row.offset, row.event_id)
+            for row in conn.execute(select(relay_marks).where(relay_marks.c.topic == self.topic))
+        }
+
+    def _requeue_everything(self, conn: Connection) -> None:
         log.warning(
             "relay %s: the broker lost acknowledged events; publishing the whole store again",
             self.service,
         )
-        with write_transaction(self.engine) as conn:
-            conn.execute(delete(relay_marks).where(relay_marks.c.topic == self.topic))
-            queued = select(outbox.c.position)
-            conn.execute(
-                insert(outbox).from_select(
-                    ["position"], select(events.c.position).where(events.c.position.not_in(queued))
-                )
+        conn.execute(delete(relay_marks).where(relay_marks.c.topic == self.topic))
+        queued = select(outbox.c.position)
+        conn.execute(
+            insert(outbox).from_select(
+                ["position"], select(events.c.position).where(events.c.position.not_in(queued))
             )
+        )
 
     def _check_broker(self) -> None:
         """While idle, look at the broker every few seconds so /readyz tells the truth."""
