@@ -45,6 +45,13 @@ def _definition(service: str):  # type: ignore[no-untyped-def]
     return importlib.import_module(SERVICES[service]).definition
 
 
+def _store(service: str, settings: Settings) -> EventStore:
+    """The service's event store, read directly from its database (for verify and export)."""
+    return EventStore(
+        make_engine(settings.database_url(service)), _definition(service).registry, service=service
+    )
+
+
 def _services(names: list[str] | None) -> list[str]:
     return names or list(SERVICES)
 
@@ -81,11 +88,7 @@ def verify(services: Annotated[list[str] | None, typer.Argument()] = None) -> No
     settings = get_settings()
     broken = 0
     for service in _services(services):
-        store = EventStore(
-            make_engine(settings.database_url(service)),
-            _definition(service).registry,
-            service=service,
-        )
+        store = _store(service, settings)
         streams = store.stream_ids()
         for stream in streams:
             for problem in verify_chain(store.read_stream(stream)):
@@ -128,7 +131,7 @@ def rebuild(
     """Drop a service's projections and replay them from offset 0, with a progress bar.
 
     Stop the service first: its own projector would otherwise race the replay."""
-    from rich.progress import Progress, TaskID
+    from rich.progress import TaskID
 
     from shared.app import build_runtime
 
@@ -165,11 +168,7 @@ def export(
     settings = get_settings()
     out.mkdir(parents=True, exist_ok=True)
     for service in _services(services):
-        store = EventStore(
-            make_engine(settings.database_url(service)),
-            _definition(service).registry,
-            service=service,
-        )
+        store = _store(service, settings)
         path = out / f"{service}.events.jsonl"
         with path.open("w") as file, Progress(console=console) as progress:
             task = progress.add_task(f"{service}", total=None)

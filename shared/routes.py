@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from shared.aggregate_handlers import AggregateHandlers
@@ -22,6 +22,7 @@ from shared.http import (
     to_json_response,
 )
 from shared.idempotency import IdempotencyRequest
+from shared.problems import problem_responses
 
 H = TypeVar("H", bound=AggregateHandlers[Any])
 
@@ -82,3 +83,32 @@ def caller(*roles: str) -> Any:
         return Caller(actor, expected, idempotency, correlation, handlers)
 
     return Depends(resolve)
+
+
+def add_events_route(
+    router: APIRouter,
+    path: str,
+    *,
+    name: str,
+    summary: str,
+    tags: list[str],
+    roles: tuple[str, ...] = ("case_manager", "auditor"),
+) -> None:
+    """``GET path``: the service's own events of one incident, as CloudEvents with the hash
+    chain (the same route in every service, for auditors and the reporting tests)."""
+
+    def incident_events(
+        incident_id: uuid.UUID, request: Request, actor: Actor = Depends(require_roles(*roles))
+    ) -> list[dict[str, Any]]:
+        handlers: AggregateHandlers[Any] = request.app.state.runtime.handlers
+        return handlers.events(incident_id, actor.tenant)
+
+    router.add_api_route(
+        path,
+        incident_events,
+        methods=["GET"],
+        name=name,
+        summary=summary,
+        tags=list(tags),
+        responses=problem_responses(401, 403, 404),
+    )

@@ -53,6 +53,7 @@ from shared.http import (
 from shared.idempotency import IdempotencyRequest
 from shared.incident_status import IncidentStatus
 from shared.problems import problem_body, problem_responses
+from shared.routes import add_events_route
 
 router = APIRouter(prefix="/v1", tags=["incidents"])
 READERS = ("case_manager", "verifier", "approver", "auditor", "monitor")
@@ -203,17 +204,13 @@ def get_incident(
     return view
 
 
-@router.get(
+add_events_route(
+    router,
     "/incidents/{incident_id}/events",
+    name="incident_events",
     summary="Intake's events of this incident (CloudEvents, with the hash chain)",
-    responses=problem_responses(401, 403, 404),
+    tags=[],
 )
-def incident_events(
-    incident_id: UUID,
-    actor: Actor = Depends(require_roles("case_manager", "auditor")),
-    intake: IntakeHandlers = Depends(handlers),
-) -> list[dict[str, Any]]:
-    return intake.events(incident_id, actor.tenant)
 
 
 @router.get(

@@ -36,7 +36,7 @@ from services.monitoring.handlers import MonitoringHandlers
 from shared.domain import Actor
 from shared.http import require_roles
 from shared.problems import problem_responses
-from shared.routes import Caller, caller
+from shared.routes import Caller, add_events_route, caller
 
 router = APIRouter(prefix="/v1")
 DELIVER = ("provider", "case_manager", "monitor")
@@ -339,18 +339,13 @@ def implementation(
     return view
 
 
-@router.get(
+add_events_route(
+    router,
     "/incidents/{incident_id}/implementation/events",
-    tags=["step 4: actions"],
+    name="implementation_events",
     summary="Monitoring's events of this incident (CloudEvents, with the hash chain)",
-    responses=problem_responses(401, 403, 404),
+    tags=["step 4: actions"],
 )
-def implementation_events(
-    incident_id: UUID,
-    actor: Actor = Depends(require_roles("case_manager", "auditor")),
-    monitoring: MonitoringHandlers = Depends(handlers),
-) -> list[dict[str, Any]]:
-    return monitoring.events(incident_id, actor.tenant)
 
 
 @router.get(

@@ -42,7 +42,7 @@ from services.plan.handlers import PlanHandlers
 from shared.domain import Actor
 from shared.http import require_roles, to_json_response
 from shared.problems import problem_responses
-from shared.routes import Caller, caller
+from shared.routes import Caller, add_events_route, caller
 
 router = APIRouter(prefix="/v1")
 CASE = ("case_manager",)
@@ -512,18 +512,13 @@ def case_view(
     return view
 
 
-@router.get(
+add_events_route(
+    router,
     "/incidents/{incident_id}/plan/events",
-    tags=["plan"],
+    name="plan_events",
     summary="Plan's events of this incident (CloudEvents, with the hash chain)",
-    responses=problem_responses(401, 403, 404),
+    tags=["plan"],
 )
-def plan_events(
-    incident_id: UUID,
-    actor: Actor = Depends(require_roles("case_manager", "auditor")),
-    plan: PlanHandlers = Depends(handlers),
-) -> list[dict[str, Any]]:
-    return plan.events(incident_id, actor.tenant)
 
 
 @router.get(

@@ -18,7 +18,7 @@ from services.reporting.handlers import RegisterFilters, ReportingHandlers, entr
 from shared.domain import Actor
 from shared.http import require_roles
 from shared.problems import problem_responses
-from shared.routes import Caller, caller
+from shared.routes import Caller, add_events_route, caller
 
 
 class CSVResponse(PlainTextResponse):
@@ -112,18 +112,14 @@ def lessons(
     return reporting.lessons(incident_id, actor.tenant)
 
 
-@router.get(
+add_events_route(
+    router,
     "/incidents/{incident_id}/lessons/events",
-    tags=["audit"],
+    name="lesson_events",
     summary="Reporting's own events of this incident (CloudEvents, with the hash chain)",
-    responses=problem_responses(401, 403, 404),
+    tags=["audit"],
+    roles=AUDIT,
 )
-def lesson_events(
-    incident_id: UUID,
-    actor: Actor = Depends(require_roles(*AUDIT)),
-    reporting: ReportingHandlers = Depends(handlers),
-) -> list[dict[str, Any]]:
-    return reporting.events(incident_id, actor.tenant)
 
 
 # --- the register and the audit trail ---------------------------------------------------------
