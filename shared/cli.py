@@ -261,7 +261,7 @@ def run(
     finally:
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.terminate()  # SIGTERM: uvicorn shuts down gracefully, quietly
         for process in processes:
             try:
                 process.wait(15)
@@ -345,7 +345,9 @@ def _start_app(factory: str, port: int, env: dict[str, str]) -> subprocess.Popen
         "--log-level",
         "warning",
     ]
-    return subprocess.Popen(command, env=env)
+    # A session of its own: Ctrl-C in the terminal reaches only this command, which then stops
+    # each service once (a second signal would make uvicorn skip its graceful shutdown).
+    return subprocess.Popen(command, env=env, start_new_session=True)
 
 
 def _wait_for_any_exit(processes: list[subprocess.Popen[bytes]]) -> None:
