@@ -29,9 +29,10 @@ class Run:
 
     def __init__(self, data_dir: Path, *args: str) -> None:
         self.data_dir = data_dir
-        self.port, self.gateway_port, self.broker_port = free_port(), free_port(), free_port()
-        while len({self.port + i for i in range(len(SERVICES))} & {self.gateway_port}) > 0:
-            self.gateway_port = free_port()
+        # `remedium run` takes consecutive ports for the services: all of them must be free
+        self.port = free_port_run(len(SERVICES) + 2)
+        self.gateway_port = self.port + len(SERVICES)
+        self.broker_port = self.port + len(SERVICES) + 1
         self.log = data_dir.parent / f"run-{time.monotonic_ns()}.log"
         command = [
             str(BIN / "remedium"),
@@ -86,6 +87,24 @@ class Run:
             text=True,
             timeout=120,
         )
+
+
+def free_port_run(count: int) -> int:
+    """The first of ``count`` consecutive ports that are all free now (other test workers take
+    ports too, so a single free port may have a busy neighbour)."""
+    while True:
+        first = free_port()
+        if first + count < 65536 and all(bindable(first + i) for i in range(count)):
+            return first
+
+
+def bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def listening(port: int) -> bool:
